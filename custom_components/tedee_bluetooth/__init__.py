@@ -1,0 +1,1 @@
+"""Tedee Bluetooth integration for Home Assistant."""

@@ -1,0 +1,459 @@
+"""Async Tedee lock client over any BleakClient-shaped connection.
+
+It drives the sans-I/O PTLS machine: frames from the three characteristics are
+opened synchronously in the notify callbacks, so arrival order (and with it the
+lock's one sending counter) is kept across API indications and notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+import logging
+import time
+from typing import Any, Protocol
+
+from .commands import (
+    BatteryReport,
+    Command,
+    LockParam,
+    Response,
+    ResultCode,
+    StateReport,
+    UnlockParam,
+    VersionReport,
+    decode_battery,
+    decode_response,
+    decode_state,
+    decode_version,
+    encode_command,
+)
+from .const import (
+    API_COMMANDS_CHAR_UUID,
+    NOTIFICATIONS_CHAR_UUID,
+    PTLS_TX_CHAR_UUID,
+    AlertCode,
+    Header,
+)
+from .crypto import b64decode_strict, private_key_from_pem
+from .errors import (
+    AlertError,
+    CommandError,
+    HandshakeError,
+    LockTimeoutError,
+    NotConnectedError,
+    ProtocolError,
+    TedeeError,
+    TrustedTimeError,
+)
+from .logs import LogRecord, parse_log_package
+from .notifications import (
+    Notification,
+    NotificationCode,
+    SignedDateTimeResult,
+    decode_notification,
+)
+from .ptls import PTLSClient, Write
+
+_LOGGER = logging.getLogger(__name__)
+
+SignedTimeProvider = Callable[[], Awaitable[tuple[bytes, bytes]]]
+NotificationCallback = Callable[[Notification], None]
+SessionLostCallback = Callable[[Exception], None]
+
+DEFAULT_COMMAND_TIMEOUT = 10.0
+DEFAULT_HANDSHAKE_TIMEOUT = 15.0
+SIGNED_TIME_ATTEMPTS = 3
+SIGNED_TIME_RETRY_DELAY = 1.0
+LOGS_BUSY_RETRIES = 10
+LOGS_BUSY_DELAY = 0.2
+MAX_LOG_PACKAGES = 64
+
+
+class BleakClientLike(Protocol):
+    """The part of BleakClient this library uses, and nothing more."""
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether the link is up."""
+
+    @property
+    def mtu_size(self) -> int:
+        """Negotiated ATT MTU."""
+
+    async def write_gatt_char(
+        self, char_specifier: Any, data: Any, response: bool = ...
+    ) -> None:
+        """Write to a characteristic by UUID string."""
+
+    async def start_notify(self, char_specifier: Any, callback: Any, **kwargs: Any) -> None:
+        """Subscribe to a characteristic by UUID string."""
+
+    async def stop_notify(self, char_specifier: Any) -> None:
+        """Unsubscribe."""
+
+    async def disconnect(self) -> Any:
+        """Drop the link."""
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What pairing with the cloud produced: our key, our certificate, the lock's key."""
+
+    private_key_pem: str
+    certificate: str
+    device_public_key: str
+
+    def __repr__(self) -> str:
+        """Never show secrets, not even in a traceback."""
+        return "Credentials(<redacted>)"
+
+
+
+
+class TedeeLockClient:
+    """One PTLS session with one lock over one BLE connection."""
+
+    def __init__(
+        self,
+        ble_client: BleakClientLike,
+        creds: Credentials,
+        signed_time: SignedTimeProvider | None = None,
+        *,
+        command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
+        handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
+        on_session_lost: SessionLostCallback | None = None,
+    ) -> None:
+        """Prepare the session; nothing is sent before connect()."""
+        self._ble = ble_client
+        self._signed_time = signed_time
+        self._command_timeout = command_timeout
+        self._handshake_timeout = handshake_timeout
+        self._on_session_lost = on_session_lost
+        try:
+            identity = private_key_from_pem(creds.private_key_pem)
+            certificate = b64decode_strict(creds.certificate)
+            device_key = b64decode_strict(creds.device_public_key)
+        except ValueError as err:
+            raise TedeeError(f"credentials are unusable: {err}") from err
+        self._ptls = PTLSClient(
+            identity_key=identity,
+            certificate=certificate,
+            device_public_key=device_key,
+            att_mtu=ble_client.mtu_size,
+        )
+        self._command_lock = asyncio.Lock()
+        self._pending: tuple[int, asyncio.Future[Response]] | None = None
+        # None on this queue wakes a waiting handshake when the link goes away.
+        self._ptls_frames: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._time_result: asyncio.Future[bool] | None = None
+        self._subscribers: list[NotificationCallback] = []
+        self._subscribed = False
+        self._closed = False
+
+    # -- public surface ------------------------------------------------------------
+
+    @property
+    def established(self) -> bool:
+        """True while a PTLS session is up and trusted."""
+        return self._ptls.established and not self._closed
+
+    @property
+    def session_id(self) -> bytes | None:
+        """The lock's id for the current session."""
+        return self._ptls.session_id
+
+    def subscribe(self, callback: NotificationCallback) -> Callable[[], None]:
+        """Call ``callback`` with every decoded notification; returns the unsubscriber."""
+        self._subscribers.append(callback)
+
+        def _unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return _unsubscribe
+
+    async def connect(self) -> None:
+        """Subscribe to the lock's characteristics and complete a PTLS handshake.
+
+        On NO_TRUSTED_TIME it fetches a signed time, gives it to the lock and starts
+        again on the same connection.
+        """
+        if self._closed:
+            raise NotConnectedError("client was disconnected; make a new one")
+        if not self._subscribed:
+            await self._ble.start_notify(PTLS_TX_CHAR_UUID, self._on_ptls_tx)
+            await self._ble.start_notify(NOTIFICATIONS_CHAR_UUID, self._on_notification)
+            await self._ble.start_notify(API_COMMANDS_CHAR_UUID, self._on_api)
+            self._subscribed = True
+        time_attempts = 0
+        while True:
+            try:
+                await self._handshake()
+                return
+            except AlertError as err:
+                if err.alert is not AlertCode.NO_TRUSTED_TIME or self._signed_time is None:
+                    raise
+                time_attempts += 1
+                if time_attempts > SIGNED_TIME_ATTEMPTS:
+                    raise TrustedTimeError(
+                        "the lock kept asking for trusted time after "
+                        f"{SIGNED_TIME_ATTEMPTS} signed times"
+                    ) from err
+                _LOGGER.debug("lock has no trusted time; sending a signed time")
+                await self.set_signed_time()
+
+    async def get_state(self) -> StateReport:
+        """Current lock state and jam status."""
+        return decode_state((await self._command(Command.GET_STATE)).data)
+
+    async def get_battery(self) -> BatteryReport:
+        """Battery level and charging."""
+        return decode_battery((await self._command(Command.GET_BATTERY)).data)
+
+    async def get_version(self) -> VersionReport:
+        """Firmware version."""
+        return decode_version((await self._command(Command.GET_VERSION)).data)
+
+    async def lock(self, param: LockParam = LockParam.NORMAL) -> None:
+        """Lock (FORCE locks until jammed)."""
+        await self._command(Command.LOCK, bytes([param]))
+
+    async def unlock(self, param: UnlockParam = UnlockParam.NORMAL) -> None:
+        """Unlock; NORMAL also pulls the spring if the lock's auto-pull is on."""
+        await self._command(Command.UNLOCK, bytes([param]))
+
+    async def pull_spring(self) -> None:
+        """Open the door latch."""
+        await self._command(Command.PULL_SPRING)
+
+    async def get_logs(self) -> list[LogRecord]:
+        """Fetch every waiting activity-log record (the lock deletes what we fetch)."""
+        records: list[LogRecord] = []
+        busy = 0
+        for _ in range(MAX_LOG_PACKAGES):
+            response = await self._command(Command.GET_LOGS_TLV, check=False)
+            if response.result == ResultCode.BUSY:
+                busy += 1
+                if busy > LOGS_BUSY_RETRIES:
+                    raise CommandError(response.opcode, response.result)
+                await asyncio.sleep(LOGS_BUSY_DELAY)
+                continue
+            if response.result not in (ResultCode.SUCCESS, ResultCode.NOT_FOUND):
+                raise CommandError(response.opcode, response.result, response.data)
+            records.extend(parse_log_package(response.data))
+            if response.result == ResultCode.NOT_FOUND:
+                break
+        return records
+
+    async def set_signed_time(self) -> None:
+        """Give the lock a cloud-signed time, unencrypted, and wait for 0x7B."""
+        if self._signed_time is None:
+            raise TrustedTimeError("no signed-time source configured")
+        for attempt in range(1, SIGNED_TIME_ATTEMPTS + 1):
+            datetime_bytes, signature = await self._signed_time()
+            loop = asyncio.get_running_loop()
+            self._time_result = loop.create_future()
+            try:
+                await self._command(
+                    Command.SET_SIGNED_DATETIME,
+                    bytes(datetime_bytes) + bytes(signature),
+                    encrypted=False,
+                )
+                async with asyncio.timeout(self._command_timeout):
+                    accepted = await self._time_result
+            except TimeoutError as err:
+                raise LockTimeoutError("lock did not confirm the signed time") from err
+            finally:
+                self._time_result = None
+            if accepted:
+                return
+            _LOGGER.debug("lock refused signed time (attempt %d)", attempt)
+            if attempt < SIGNED_TIME_ATTEMPTS:
+                await asyncio.sleep(SIGNED_TIME_RETRY_DELAY)
+        raise TrustedTimeError(
+            f"the lock refused the signed time {SIGNED_TIME_ATTEMPTS} times"
+        )
+
+    def handle_disconnect(self) -> None:
+        """Tell the client its link is gone (call from the disconnected callback)."""
+        self._session_lost(NotConnectedError("the Bluetooth link was lost"), notify=True)
+
+    async def disconnect(self) -> None:
+        """End the session and drop the link."""
+        self._closed = True
+        self._session_lost(NotConnectedError("disconnected"), notify=False)
+        if self._subscribed and self._ble.is_connected:
+            for uuid in (PTLS_TX_CHAR_UUID, NOTIFICATIONS_CHAR_UUID, API_COMMANDS_CHAR_UUID):
+                try:
+                    await self._ble.stop_notify(uuid)
+                except Exception:  # noqa: BLE001 - the link may already be gone
+                    _LOGGER.debug("stop_notify(%s) failed while disconnecting", uuid)
+        self._subscribed = False
+        await self._ble.disconnect()
+
+    # -- handshake -------------------------------------------------------------------
+
+    async def _handshake(self) -> None:
+        while not self._ptls_frames.empty():
+            self._ptls_frames.get_nowait()
+        writes = self._ptls.start(int(time.time() * 1000))
+        try:
+            async with asyncio.timeout(self._handshake_timeout):
+                await self._write_all(writes)
+                while not self._ptls.established:
+                    frame = await self._ptls_frames.get()
+                    if frame is None or self._closed:
+                        raise NotConnectedError("link lost during the handshake")
+                    await self._write_all(self._ptls.receive_ptls(frame))
+        except TimeoutError as err:
+            self._ptls.fail()
+            raise LockTimeoutError("the lock did not complete the handshake") from err
+        except TedeeError:
+            self._ptls.fail()
+            raise
+        except Exception as err:  # BLE write failures from the transport
+            self._ptls.fail()
+            raise NotConnectedError(f"Bluetooth write failed: {err}") from err
+
+    async def _write_all(self, writes: list[Write]) -> None:
+        for write in writes:
+            await self._ble.write_gatt_char(write.char_uuid, write.data, response=write.response)
+
+    # -- commands --------------------------------------------------------------------
+
+    async def _command(
+        self,
+        opcode: Command,
+        params: bytes = b"",
+        *,
+        encrypted: bool = True,
+        check: bool = True,
+    ) -> Response:
+        """Send one command and wait for its response; one in flight at a time.
+
+        The timeout covers waiting for the previous command too, so a command is
+        never sent late. A command that got no answer ends the session: a late
+        answer must never be taken for the next command's.
+        """
+        try:
+            async with asyncio.timeout(self._command_timeout):
+                async with self._command_lock:
+                    response = await self._exchange(opcode, params, encrypted)
+        except TimeoutError as err:
+            if self._pending is not None:
+                self._pending = None
+                self._session_lost(
+                    LockTimeoutError(f"no answer to {opcode.name}"), notify=True
+                )
+            raise LockTimeoutError(f"the lock did not answer {opcode.name}") from err
+        if check and not response.ok:
+            raise CommandError(response.opcode, response.result, response.data)
+        return response
+
+    async def _exchange(self, opcode: Command, params: bytes, encrypted: bool) -> Response:
+        if self._closed or not self._ble.is_connected:
+            raise NotConnectedError("not connected to the lock")
+        plaintext = encode_command(opcode, params)
+        if encrypted:
+            if not self._ptls.established:
+                raise NotConnectedError("no established session with the lock")
+            frame = self._ptls.seal(plaintext)
+        else:
+            frame = bytes([Header.DATA_NOT_ENCRYPTED]) + plaintext
+        future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        self._pending = (opcode, future)
+        try:
+            try:
+                await self._ble.write_gatt_char(API_COMMANDS_CHAR_UUID, frame, response=True)
+            except Exception as err:
+                if isinstance(err, TedeeError):
+                    raise
+                self._session_lost(
+                    NotConnectedError(f"Bluetooth write failed: {err}"), notify=True
+                )
+                raise NotConnectedError(f"Bluetooth write failed: {err}") from err
+            response = await future
+        finally:
+            self._pending = None
+        return response
+
+    # -- incoming frames -------------------------------------------------------------
+
+    def _on_ptls_tx(self, _sender: Any, data: bytearray) -> None:
+        frame = bytes(data)
+        if self._ptls.established:
+            # After the handshake only alerts come here (e.g. 24 h TIMEOUT).
+            try:
+                self._ptls.receive_ptls(frame)
+                err: TedeeError = ProtocolError("unexpected PTLS frame in a session")
+            except TedeeError as exc:
+                err = exc
+            self._session_lost(err, notify=True)
+            return
+        self._ptls_frames.put_nowait(frame)
+
+    def _open(self, data: bytearray) -> bytes | None:
+        try:
+            plain = self._ptls.open(bytes(data))
+        except ProtocolError as err:
+            _LOGGER.debug("dropping frame: %s", err)
+            return None
+        except TedeeError as err:
+            self._session_lost(err, notify=True)
+            return None
+        return plain.payload
+
+    def _on_api(self, _sender: Any, data: bytearray) -> None:
+        payload = self._open(data)
+        if payload is None:
+            return
+        try:
+            response = decode_response(payload)
+        except ProtocolError as err:
+            _LOGGER.debug("dropping malformed response: %s", err)
+            return
+        pending = self._pending
+        if pending is None or pending[0] != response.opcode or pending[1].done():
+            _LOGGER.debug("dropping unsolicited response to 0x%02x", response.opcode)
+            return
+        pending[1].set_result(response)
+
+    def _on_notification(self, _sender: Any, data: bytearray) -> None:
+        payload = self._open(data)
+        if payload is None:
+            return
+        try:
+            notification = decode_notification(payload)
+        except ProtocolError as err:
+            _LOGGER.debug("dropping malformed notification: %s", err)
+            return
+        if isinstance(notification, SignedDateTimeResult):
+            if self._time_result is not None and not self._time_result.done():
+                self._time_result.set_result(notification.accepted)
+        for callback in list(self._subscribers):
+            try:
+                callback(notification)
+            except Exception:
+                _LOGGER.exception("notification callback failed")
+
+    def _session_lost(self, err: Exception, *, notify: bool) -> None:
+        was_up = self._ptls.established
+        self._ptls.fail()
+        self._ptls_frames.put_nowait(None)
+        if self._pending is not None and not self._pending[1].done():
+            self._pending[1].set_exception(err)
+        if self._time_result is not None and not self._time_result.done():
+            self._time_result.set_exception(err)
+        if notify and was_up and self._on_session_lost is not None:
+            self._on_session_lost(err)
+
+
+__all__ = [
+    "BleakClientLike",
+    "Credentials",
+    "HandshakeError",
+    "NotificationCode",
+    "TedeeLockClient",
+]

@@ -1,0 +1,251 @@
+"""Tedee cloud client (PROTOCOL.md section 3) on an injected aiohttp session.
+
+Only pairing, certificate refresh and signed time use it; lock operation is local.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+import json
+import logging
+from typing import Any
+
+import aiohttp
+
+from .crypto import b64decode_strict
+from .errors import (
+    CloudAuthError,
+    CloudError,
+    CloudNotFoundError,
+    CloudRateLimitError,
+    CloudScopeError,
+    CloudServerError,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.tedee.com/api/v37"
+DEFAULT_TIMEOUT = 15.0
+OPERATING_SYSTEM_OTHER = 3
+
+SCOPE_DEVICE_READ = "Device.Read"
+SCOPE_MOBILE = "Mobile.ReadWrite"
+SCOPE_CERTIFICATE = "DeviceCertificate.Operate"
+
+LOCK_TYPE_PRO = 2
+LOCK_TYPE_GO = 4
+
+
+@dataclass(frozen=True, slots=True)
+class CloudLock:
+    """A lock on the account."""
+
+    id: int
+    serial_number: str
+    name: str
+    type: int
+    firmware_version: str | None = None
+    update_available: bool = False
+    device_settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model(self) -> str:
+        """Marketing model name."""
+        return {LOCK_TYPE_PRO: "Tedee PRO", LOCK_TYPE_GO: "Tedee GO"}.get(
+            self.type, f"Tedee lock (type {self.type})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCertificate:
+    """A certificate for our mobile key on one lock."""
+
+    certificate: str
+    expiration: datetime
+    device_public_key: str
+    mobile_public_key: str
+
+    def __repr__(self) -> str:
+        """Keep the certificate out of logs."""
+        return f"DeviceCertificate(expiration={self.expiration.isoformat()})"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedTime:
+    """A cloud-signed timestamp for a lock without trusted time."""
+
+    datetime_bytes: bytes
+    signature: bytes
+
+
+def _parse_retry_after(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return max(0, int(value.strip()))
+    except ValueError:
+        return None
+
+
+def _require(obj: Any, key: str, kind: type | tuple[type, ...], what: str) -> Any:
+    if not isinstance(obj, dict) or key not in obj or not isinstance(obj[key], kind):
+        raise CloudServerError(f"malformed {what} from the Tedee cloud: bad {key!r}")
+    return obj[key]
+
+
+class TedeeCloud:
+    """The Tedee cloud API, authenticated with a Personal Access Key."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        personal_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Use the caller's session (Home Assistant passes its shared one)."""
+        self._session = session
+        self._key = personal_key
+        self._base = base_url.rstrip("/")
+        self._timeout = timeout
+
+    def __repr__(self) -> str:
+        """Never show the key."""
+        return f"TedeeCloud(base_url={self._base!r})"
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        scope: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
+        headers = {
+            "Authorization": f"PersonalKey {self._key}",
+            "Accept": "application/json",
+        }
+        url = f"{self._base}{path}"
+        try:
+            async with asyncio.timeout(self._timeout):
+                async with self._session.request(
+                    method, url, headers=headers, params=params, json=body
+                ) as resp:
+                    status = resp.status
+                    retry_after = resp.headers.get("Retry-After")
+                    text = await resp.text()
+        except TimeoutError as err:
+            raise CloudServerError(f"Tedee cloud timed out ({method} {path})") from err
+        except aiohttp.ClientError as err:
+            raise CloudServerError(f"cannot reach the Tedee cloud: {err}") from err
+        if status == 401:
+            raise CloudAuthError("the Personal Access Key was rejected")
+        if status == 403:
+            raise CloudScopeError(scope)
+        if status == 404:
+            raise CloudNotFoundError(f"{method} {path}: not found")
+        if status == 429:
+            raise CloudRateLimitError(_parse_retry_after(retry_after))
+        if status >= 500:
+            raise CloudServerError(f"Tedee cloud error {status} ({method} {path})")
+        if status == 204 or (not text and 200 <= status < 300):
+            return None
+        try:
+            payload = json.loads(text)
+        except ValueError as err:
+            raise CloudServerError("Tedee cloud sent a body that is not JSON") from err
+        if not isinstance(payload, dict):
+            raise CloudServerError("Tedee cloud sent an unexpected body")
+        if not 200 <= status < 300 or payload.get("success") is False:
+            messages = payload.get("errorMessages") or []
+            raise CloudError(
+                f"Tedee cloud refused {method} {path} ({status}): "
+                + "; ".join(str(m) for m in messages)[:200]
+            )
+        return payload.get("result")
+
+    async def get_locks(self) -> list[CloudLock]:
+        """Locks on the account."""
+        result = await self._request("GET", "/my/lock", SCOPE_DEVICE_READ)
+        if not isinstance(result, list):
+            raise CloudServerError("malformed lock list from the Tedee cloud")
+        locks: list[CloudLock] = []
+        for item in result:
+            versions = item.get("softwareVersions") if isinstance(item, dict) else None
+            first = versions[0] if isinstance(versions, list) and versions else {}
+            first = first if isinstance(first, dict) else {}
+            settings = item.get("deviceSettings") if isinstance(item, dict) else None
+            locks.append(
+                CloudLock(
+                    id=_require(item, "id", int, "lock"),
+                    serial_number=_require(item, "serialNumber", str, "lock"),
+                    name=_require(item, "name", str, "lock"),
+                    type=_require(item, "type", int, "lock"),
+                    firmware_version=first.get("version")
+                    if isinstance(first.get("version"), str)
+                    else None,
+                    update_available=bool(first.get("updateAvailable", False)),
+                    device_settings=settings if isinstance(settings, dict) else {},
+                )
+            )
+        return locks
+
+    async def register_mobile(self, name: str, public_key_b64: str) -> str:
+        """Register our public key as a mobile; returns its id."""
+        result = await self._request(
+            "POST",
+            "/my/mobile",
+            SCOPE_MOBILE,
+            body={
+                "name": name,
+                "operatingSystem": OPERATING_SYSTEM_OTHER,
+                "publicKey": public_key_b64,
+            },
+        )
+        return str(_require(result, "id", str, "mobile registration"))
+
+    async def delete_mobile(self, mobile_id: str) -> None:
+        """Delete a mobile registration; a registration already gone is fine."""
+        try:
+            await self._request("DELETE", f"/my/mobile/{mobile_id}", SCOPE_MOBILE)
+        except CloudNotFoundError:
+            _LOGGER.debug("mobile registration was already gone")
+
+    async def get_certificate(self, mobile_id: str, device_id: int) -> DeviceCertificate:
+        """A certificate for our mobile on one lock."""
+        result = await self._request(
+            "GET",
+            "/my/devicecertificate/getformobile",
+            SCOPE_CERTIFICATE,
+            params={"mobileId": mobile_id, "deviceId": str(device_id)},
+        )
+        what = "certificate"
+        cert = _require(result, "certificate", str, what)
+        expiration_text = _require(result, "expirationDate", str, what)
+        device_key = _require(result, "devicePublicKey", str, what)
+        mobile_key = _require(result, "mobilePublicKey", str, what)
+        try:
+            expiration = datetime.fromisoformat(expiration_text.replace("Z", "+00:00"))
+            b64decode_strict(cert)
+            b64decode_strict(device_key)
+        except ValueError as err:
+            raise CloudServerError(f"malformed certificate: {err}") from err
+        if expiration.tzinfo is None:
+            raise CloudServerError("certificate expiration has no time zone")
+        return DeviceCertificate(cert, expiration, device_key, mobile_key)
+
+    async def get_signed_time(self) -> SignedTime:
+        """A signed timestamp for SET_SIGNED_DATETIME."""
+        result = await self._request("GET", "/datetime/getsignedtime", SCOPE_DEVICE_READ)
+        try:
+            dt = b64decode_strict(_require(result, "datetime", str, "signed time"))
+            sig = b64decode_strict(_require(result, "signature", str, "signed time"))
+        except ValueError as err:
+            raise CloudServerError(f"malformed signed time: {err}") from err
+        if len(dt) != 8 or not sig:
+            raise CloudServerError("malformed signed time: wrong field sizes")
+        return SignedTime(dt, sig)

@@ -1,0 +1,115 @@
+"""Typed errors of the Tedee library: each says what happened, none is a bare ValueError."""
+
+from __future__ import annotations
+
+from .const import AlertCode
+
+
+class TedeeError(Exception):
+    """Base of every error the library raises."""
+
+
+class ProtocolError(TedeeError):
+    """The peer sent something that does not follow the protocol (malformed, unexpected)."""
+
+
+class HandshakeError(TedeeError):
+    """The PTLS handshake could not be completed."""
+
+
+class NotOurLockError(HandshakeError):
+    """The lock failed to prove it holds the key the cloud certificate names.
+
+    Raised before the client verify is sent, so our certificate is never shown to it.
+    """
+
+
+class AlertError(HandshakeError):
+    """The lock ended the PTLS attempt or session with an alert."""
+
+    def __init__(self, code: int) -> None:
+        """Keep the raw code and its name."""
+        self.code = code
+        try:
+            self.alert: AlertCode | None = AlertCode(code)
+            name = self.alert.name
+        except ValueError:
+            self.alert = None
+            name = "UNKNOWN"
+        super().__init__(f"lock sent PTLS alert 0x{code:02x} ({name})")
+
+
+class IntegrityError(TedeeError):
+    """An encrypted frame failed authentication: the session can no longer be trusted."""
+
+
+class SessionExhaustedError(TedeeError):
+    """A record counter reached its limit; the session must be re-established."""
+
+
+class NotConnectedError(TedeeError):
+    """No established session (or link) to run the operation on."""
+
+
+class LockTimeoutError(TedeeError):
+    """The lock did not answer in time."""
+
+
+class TrustedTimeError(TedeeError):
+    """The lock would not accept a signed time."""
+
+
+class CommandError(TedeeError):
+    """The lock answered a command with a result other than SUCCESS."""
+
+    def __init__(self, opcode: int, result: int, data: bytes = b"") -> None:
+        """Keep opcode, result and any data that came with it."""
+        from .commands import Command, ResultCode  # noqa: PLC0415 - avoid import cycle
+
+        self.opcode = opcode
+        self.result = result
+        self.data = data
+        try:
+            cmd_name = Command(opcode).name
+        except ValueError:
+            cmd_name = f"0x{opcode:02x}"
+        try:
+            res_name = ResultCode(result).name
+        except ValueError:
+            res_name = f"0x{result:02x}"
+        super().__init__(f"{cmd_name} failed: {res_name}")
+
+
+class CloudError(TedeeError):
+    """Base of Tedee cloud errors."""
+
+
+class CloudAuthError(CloudError):
+    """The Personal Access Key was rejected (HTTP 401)."""
+
+
+class CloudScopeError(CloudError):
+    """The key lacks the scope a call needs (HTTP 403)."""
+
+    def __init__(self, scope: str) -> None:
+        """Name the missing scope."""
+        self.scope = scope
+        super().__init__(f"the Personal Access Key lacks the {scope} scope")
+
+
+class CloudRateLimitError(CloudError):
+    """Too many requests (HTTP 429); retry after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int | None) -> None:
+        """Keep the Retry-After value."""
+        self.retry_after = retry_after
+        when = f" in {retry_after} s" if retry_after is not None else " later"
+        super().__init__(f"Tedee cloud rate limit reached; retry{when}")
+
+
+class CloudNotFoundError(CloudError):
+    """The cloud has no such object (HTTP 404)."""
+
+
+class CloudServerError(CloudError):
+    """The cloud failed (5xx), timed out, could not be reached or sent a bad body."""

@@ -1,0 +1,319 @@
+"""Simulated Tedee cloud: the PROTOCOL.md section 3 endpoints as an aiohttp app.
+
+Personal Access Keys with scopes, accounts with locks, mobile registrations,
+certificates signed by the simulated CA, signed time, the 700/h rate limit and
+injectable failures. Run standalone: ``python -m simulator.cloud --port N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+import math
+import time
+from typing import Any
+import uuid
+
+from aiohttp import web
+
+from custom_components.tedee_bluetooth.tedee.crypto import (
+    generate_private_key,
+    load_public_point,
+    private_key_to_pem,
+    public_point,
+)
+from custom_components.tedee_bluetooth.tedee.errors import ProtocolError
+
+from .ca import CertificateAuthority
+
+ALL_SCOPES = frozenset({"Device.Read", "Mobile.ReadWrite", "DeviceCertificate.Operate"})
+RATE_LIMIT = 700
+RATE_WINDOW = 3600.0
+API_PREFIX = "/api/v37"
+
+
+@dataclass
+class CloudLockRecord:
+    """A lock as the cloud knows it."""
+
+    id: int
+    serial_number: str
+    name: str
+    type: int
+    device_public_point: bytes
+    firmware: str = "2.4.1234"
+    update_available: bool = False
+
+
+@dataclass
+class Account:
+    """A Tedee account: its locks and mobiles."""
+
+    locks: dict[int, CloudLockRecord] = field(default_factory=dict)
+    mobiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: deque[float] = field(default_factory=deque)
+
+
+@dataclass
+class InjectedFailure:
+    """Answer the next matching request with this instead."""
+
+    status: int
+    path: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+    malformed: bool = False
+
+
+class CloudState:
+    """Everything the simulated cloud knows; tests poke at it directly."""
+
+    def __init__(self, *, clock: Callable[[], float] | None = None) -> None:
+        """Fresh CA, no accounts."""
+        self.ca = CertificateAuthority()
+        self.clock = clock or (lambda: time.time())
+        self.accounts: dict[str, Account] = {}
+        self.keys: dict[str, tuple[str, frozenset[str]]] = {}
+        self.cert_validity = timedelta(days=10)
+        self.failures: list[InjectedFailure] = []
+        self.request_log: list[tuple[str, str]] = []
+
+    def add_key(
+        self, key: str, account: str = "demo", scopes: frozenset[str] = ALL_SCOPES
+    ) -> None:
+        """A Personal Access Key for ``account`` with ``scopes``."""
+        self.accounts.setdefault(account, Account())
+        self.keys[key] = (account, scopes)
+
+    def add_lock(
+        self,
+        account: str,
+        *,
+        device_id: int,
+        serial: str,
+        name: str,
+        type: int,
+        device_public_point: bytes,
+    ) -> CloudLockRecord:
+        """Put a lock on an account."""
+        record = CloudLockRecord(device_id, serial, name, type, device_public_point)
+        self.accounts.setdefault(account, Account()).locks[device_id] = record
+        return record
+
+    def add_simulated_lock(self, account: str, lock: Any) -> CloudLockRecord:
+        """Put a SimulatedLock on an account, with its real identity key."""
+        return self.add_lock(
+            account,
+            device_id=lock.config.device_id,
+            serial=lock.config.serial,
+            name=lock.config.name,
+            type=lock.config.type,
+            device_public_point=lock.device_public_point,
+        )
+
+    def issue_credentials(self, account: str, device_id: int) -> tuple[str, str, str, str]:
+        """Register a fresh mobile key and certify it, without HTTP (for tests).
+
+        Returns (private key PEM, mobile id, certificate base64, device key base64).
+        """
+        key = generate_private_key()
+        point = public_point(key)
+        mobile_id = str(uuid.uuid4())
+        acct = self.accounts[account]
+        acct.mobiles[mobile_id] = {"name": "test", "public_point": point}
+        lock = acct.locks[device_id]
+        expires = self.clock() + self.cert_validity.total_seconds()
+        cert = self.ca.issue(device_id, mobile_id, point, int(expires * 1000))
+        return (
+            private_key_to_pem(key),
+            mobile_id,
+            _b64(cert),
+            _b64(lock.device_public_point),
+        )
+
+    def fail_next(self, status: int, **kwargs: Any) -> None:
+        """Inject a failure for the next request (optionally only on ``path``)."""
+        self.failures.append(InjectedFailure(status, **kwargs))
+
+
+def _envelope(result: Any, status: int = 200, errors: list[str] | None = None) -> web.Response:
+    return web.json_response(
+        {
+            "result": result,
+            "success": 200 <= status < 300,
+            "errorMessages": errors or [],
+            "statusCode": status,
+        },
+        status=status,
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+class CloudApp:
+    """Request handling on top of a CloudState."""
+
+    def __init__(self, state: CloudState) -> None:
+        """Bind to the state."""
+        self.state = state
+
+    def _authorize(self, request: web.Request, scope: str) -> Account | web.Response:
+        header = request.headers.get("Authorization", "")
+        prefix = "PersonalKey "
+        entry = self.state.keys.get(header[len(prefix) :]) if header.startswith(prefix) else None
+        if entry is None:
+            return _envelope(None, 401, ["Unauthorized"])
+        account_name, scopes = entry
+        account = self.state.accounts[account_name]
+        now = self.state.clock()
+        while account.requests and account.requests[0] <= now - RATE_WINDOW:
+            account.requests.popleft()
+        if len(account.requests) >= RATE_LIMIT:
+            retry = max(1, math.ceil(account.requests[0] + RATE_WINDOW - now))
+            response = _envelope(None, 429, ["Too many requests"])
+            response.headers["Retry-After"] = str(retry)
+            return response
+        account.requests.append(now)
+        if scope not in scopes:
+            return _envelope(None, 403, [f"Missing scope {scope}"])
+        return account
+
+    @web.middleware
+    async def failures(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Apply injected failures before the real handler."""
+        self.state.request_log.append((request.method, request.path))
+        for failure in list(self.state.failures):
+            if failure.path is None or request.path.endswith(failure.path):
+                self.state.failures.remove(failure)
+                if failure.delay:
+                    await asyncio.sleep(failure.delay)
+                if failure.malformed:
+                    return web.Response(status=failure.status, text="<html>oops</html>")
+                response = _envelope(None, failure.status, ["injected failure"])
+                if failure.retry_after is not None:
+                    response.headers["Retry-After"] = str(failure.retry_after)
+                return response
+        return await handler(request)
+
+    async def list_locks(self, request: web.Request) -> web.Response:
+        """GET /my/lock."""
+        account = self._authorize(request, "Device.Read")
+        if isinstance(account, web.Response):
+            return account
+        return _envelope(
+            [
+                {
+                    "id": lock.id,
+                    "serialNumber": lock.serial_number,
+                    "name": lock.name,
+                    "type": lock.type,
+                    "softwareVersions": [
+                        {
+                            "softwareType": 0,
+                            "version": lock.firmware,
+                            "updateAvailable": lock.update_available,
+                        }
+                    ],
+                    "deviceSettings": {"autoLockEnabled": False, "pullSpringEnabled": True},
+                }
+                for lock in account.locks.values()
+            ]
+        )
+
+    async def register_mobile(self, request: web.Request) -> web.Response:
+        """POST /my/mobile."""
+        account = self._authorize(request, "Mobile.ReadWrite")
+        if isinstance(account, web.Response):
+            return account
+        try:
+            body = await request.json()
+            name = str(body["name"])
+            point = base64.b64decode(body["publicKey"], validate=True)
+            load_public_point(point)
+        except (ValueError, KeyError, TypeError, ProtocolError):
+            return _envelope(None, 400, ["Invalid mobile registration"])
+        mobile_id = str(uuid.uuid4())
+        account.mobiles[mobile_id] = {"name": name, "public_point": point}
+        return _envelope({"id": mobile_id}, 201)
+
+    async def delete_mobile(self, request: web.Request) -> web.Response:
+        """DELETE /my/mobile/{id}."""
+        account = self._authorize(request, "Mobile.ReadWrite")
+        if isinstance(account, web.Response):
+            return account
+        if account.mobiles.pop(request.match_info["mobile_id"], None) is None:
+            return _envelope(None, 404, ["Mobile not found"])
+        return web.Response(status=204)
+
+    async def certificate(self, request: web.Request) -> web.Response:
+        """GET /my/devicecertificate/getformobile."""
+        account = self._authorize(request, "DeviceCertificate.Operate")
+        if isinstance(account, web.Response):
+            return account
+        mobile = account.mobiles.get(request.query.get("mobileId", ""))
+        try:
+            lock = account.locks.get(int(request.query.get("deviceId", "")))
+        except ValueError:
+            lock = None
+        if mobile is None or lock is None:
+            return _envelope(None, 404, ["Mobile or device not found"])
+        expires = datetime.fromtimestamp(self.state.clock(), tz=UTC) + self.state.cert_validity
+        cert = self.state.ca.issue(
+            lock.id,
+            request.query["mobileId"],
+            mobile["public_point"],
+            int(expires.timestamp() * 1000),
+        )
+        return _envelope(
+            {
+                "certificate": _b64(cert),
+                "expirationDate": expires.isoformat().replace("+00:00", "Z"),
+                "devicePublicKey": _b64(lock.device_public_point),
+                "mobilePublicKey": _b64(mobile["public_point"]),
+            }
+        )
+
+    async def signed_time(self, request: web.Request) -> web.Response:
+        """GET /datetime/getsignedtime."""
+        account = self._authorize(request, "Device.Read")
+        if isinstance(account, web.Response):
+            return account
+        data, sig = self.state.ca.sign_time(int(self.state.clock() * 1000))
+        return _envelope({"datetime": _b64(data), "signature": _b64(sig)})
+
+
+def make_app(state: CloudState) -> web.Application:
+    """The aiohttp application serving ``state`` under /api/v37."""
+    api = CloudApp(state)
+    app = web.Application(middlewares=[api.failures])
+    app.router.add_get(f"{API_PREFIX}/my/lock", api.list_locks)
+    app.router.add_post(f"{API_PREFIX}/my/mobile", api.register_mobile)
+    app.router.add_delete(f"{API_PREFIX}/my/mobile/{{mobile_id}}", api.delete_mobile)
+    app.router.add_get(f"{API_PREFIX}/my/devicecertificate/getformobile", api.certificate)
+    app.router.add_get(f"{API_PREFIX}/datetime/getsignedtime", api.signed_time)
+    app["state"] = state
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a demo cloud with one key and no locks (the demo adds its locks)."""
+    parser = argparse.ArgumentParser(description="Simulated Tedee cloud")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--key", default="demo-personal-access-key")
+    args = parser.parse_args(argv)
+    state = CloudState()
+    state.add_key(args.key)
+    print(f"Simulated Tedee cloud on http://{args.host}:{args.port}{API_PREFIX}", flush=True)
+    web.run_app(make_app(state), host=args.host, port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Tests for the Tedee Bluetooth integration, its library and simulators."""
