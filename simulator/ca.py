@@ -53,7 +53,9 @@ class CertificateAuthority:
     ) -> bytes:
         """Issue a certificate for ``mobile_point`` on lock ``device_id``."""
         body = (
-            _BODY.pack(CERT_VERSION, device_id, uuid.UUID(mobile_id).bytes, not_after_ms)
+            _BODY.pack(
+                CERT_VERSION, device_id, uuid.UUID(mobile_id).bytes, not_after_ms
+            )
             + mobile_point
         )
         return body + sign_digest(self.key, hashlib.sha256(body).digest())
@@ -64,7 +66,9 @@ class CertificateAuthority:
         return data, sign_digest(self.key, hashlib.sha256(data).digest())
 
 
-def verify_certificate(ca_public: ec.EllipticCurvePublicKey, cert: bytes) -> CertificateInfo:
+def verify_certificate(
+    ca_public: ec.EllipticCurvePublicKey, cert: bytes
+) -> CertificateInfo:
     """Check the CA signature and decode; raise CertificateInvalid otherwise."""
     if len(cert) <= _BODY_SIZE:
         raise CertificateInvalid("certificate too short")
@@ -79,8 +83,12 @@ def verify_certificate(ca_public: ec.EllipticCurvePublicKey, cert: bytes) -> Cer
     )
 
 
-def verify_time(ca_public: ec.EllipticCurvePublicKey, data: bytes, sig: bytes) -> int | None:
+def verify_time(
+    ca_public: ec.EllipticCurvePublicKey, data: bytes, sig: bytes
+) -> int | None:
     """Return the signed ms if the cloud signed ``data``, else None."""
-    if len(data) != 8 or not verify_digest(ca_public, sig, hashlib.sha256(data).digest()):
+    if len(data) != 8 or not verify_digest(
+        ca_public, sig, hashlib.sha256(data).digest()
+    ):
         return None
     return int(struct.unpack(">Q", data)[0])

@@ -116,7 +116,9 @@ class CloudState:
             device_public_point=lock.device_public_point,
         )
 
-    def issue_credentials(self, account: str, device_id: int) -> tuple[str, str, str, str]:
+    def issue_credentials(
+        self, account: str, device_id: int
+    ) -> tuple[str, str, str, str]:
         """Register a fresh mobile key and certify it, without HTTP (for tests).
 
         Returns (private key PEM, mobile id, certificate base64, device key base64).
@@ -141,7 +143,9 @@ class CloudState:
         self.failures.append(InjectedFailure(status, **kwargs))
 
 
-def _envelope(result: Any, status: int = 200, errors: list[str] | None = None) -> web.Response:
+def _envelope(
+    result: Any, status: int = 200, errors: list[str] | None = None
+) -> web.Response:
     return web.json_response(
         {
             "result": result,
@@ -167,7 +171,11 @@ class CloudApp:
     def _authorize(self, request: web.Request, scope: str) -> Account | web.Response:
         header = request.headers.get("Authorization", "")
         prefix = "PersonalKey "
-        entry = self.state.keys.get(header[len(prefix) :]) if header.startswith(prefix) else None
+        entry = (
+            self.state.keys.get(header[len(prefix) :])
+            if header.startswith(prefix)
+            else None
+        )
         if entry is None:
             return _envelope(None, 401, ["Unauthorized"])
         account_name, scopes = entry
@@ -221,7 +229,10 @@ class CloudApp:
                             "updateAvailable": lock.update_available,
                         }
                     ],
-                    "deviceSettings": {"autoLockEnabled": False, "pullSpringEnabled": True},
+                    "deviceSettings": {
+                        "autoLockEnabled": False,
+                        "pullSpringEnabled": True,
+                    },
                 }
                 for lock in account.locks.values()
             ]
@@ -264,7 +275,10 @@ class CloudApp:
             lock = None
         if mobile is None or lock is None:
             return _envelope(None, 404, ["Mobile or device not found"])
-        expires = datetime.fromtimestamp(self.state.clock(), tz=UTC) + self.state.cert_validity
+        expires = (
+            datetime.fromtimestamp(self.state.clock(), tz=UTC)
+            + self.state.cert_validity
+        )
         cert = self.state.ca.issue(
             lock.id,
             request.query["mobileId"],
@@ -296,7 +310,9 @@ def make_app(state: CloudState) -> web.Application:
     app.router.add_get(f"{API_PREFIX}/my/lock", api.list_locks)
     app.router.add_post(f"{API_PREFIX}/my/mobile", api.register_mobile)
     app.router.add_delete(f"{API_PREFIX}/my/mobile/{{mobile_id}}", api.delete_mobile)
-    app.router.add_get(f"{API_PREFIX}/my/devicecertificate/getformobile", api.certificate)
+    app.router.add_get(
+        f"{API_PREFIX}/my/devicecertificate/getformobile", api.certificate
+    )
     app.router.add_get(f"{API_PREFIX}/datetime/getsignedtime", api.signed_time)
     app["state"] = state
     return app
@@ -311,7 +327,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     state = CloudState()
     state.add_key(args.key)
-    print(f"Simulated Tedee cloud on http://{args.host}:{args.port}{API_PREFIX}", flush=True)
+    print(
+        f"Simulated Tedee cloud on http://{args.host}:{args.port}{API_PREFIX}",
+        flush=True,
+    )
     web.run_app(make_app(state), host=args.host, port=args.port, print=None)
 
 

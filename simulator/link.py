@@ -7,6 +7,7 @@ library, a test, or the Home Assistant bridge can drive a simulated lock through
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 import logging
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 WRITABLE = frozenset({PTLS_RX_CHAR_UUID, API_COMMANDS_CHAR_UUID})
-NOTIFYING = frozenset({PTLS_TX_CHAR_UUID, NOTIFICATIONS_CHAR_UUID, API_COMMANDS_CHAR_UUID})
+NOTIFYING = frozenset(
+    {PTLS_TX_CHAR_UUID, NOTIFICATIONS_CHAR_UUID, API_COMMANDS_CHAR_UUID}
+)
 
 
 def char_uuid(specifier: Any) -> str:
@@ -60,6 +63,49 @@ class LinkStats:
         self._last_direction = "down"
 
 
+class _Pipe:
+    """One direction of the link: FIFO delivery after a delay, driven by one timer.
+
+    No background task: a single ``call_at`` handle drains due frames in order, so
+    equal delivery times never reorder and dropping the link cancels one handle.
+    """
+
+    def __init__(self, deliver: Callable[[tuple[Any, ...]], None]) -> None:
+        self._deliver = deliver
+        self._items: deque[tuple[float, tuple[Any, ...]]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def put(self, when: float, item: tuple[Any, ...]) -> None:
+        if self._items:
+            when = max(when, self._items[-1][0])  # never overtake an earlier frame
+        self._items.append((when, item))
+        if self._timer is None:
+            self._arm()
+
+    def _arm(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_at(self._items[0][0], self._drain)
+
+    def _drain(self) -> None:
+        self._timer = None
+        now = asyncio.get_running_loop().time()
+        while self._items and self._items[0][0] <= now:
+            _, item = self._items.popleft()
+            self._deliver(item)
+            if self._timer is not None:  # a put() during delivery armed the timer
+                return
+        if self._items and self._timer is None:
+            self._arm()
+
+    def close(self) -> list[tuple[Any, ...]]:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        items = [item for _, item in self._items]
+        self._items.clear()
+        return items
+
+
 class SimulatedConnection:
     """One BLE connection to a simulated lock."""
 
@@ -79,9 +125,8 @@ class SimulatedConnection:
         self.stats = LinkStats()
         self._connected = False
         self._callbacks: dict[str, Callable[[Any, bytearray], None]] = {}
-        self._uplink: asyncio.Queue[tuple[float, str, bytes, asyncio.Future[None] | None]]
-        self._downlink: asyncio.Queue[tuple[float, str, bytes]]
-        self._tasks: list[asyncio.Task[None]] = []
+        self._uplink = _Pipe(self._on_uplink)
+        self._downlink = _Pipe(self._on_downlink)
         self._acks: set[asyncio.Future[None]] = set()
         self.session: Any = None  # the lock's per-connection state
 
@@ -95,18 +140,17 @@ class SimulatedConnection:
         if self._connected:
             return True
         self.lock.accept(self)  # raises BleakError when refused
-        loop = asyncio.get_running_loop()
-        self._uplink = asyncio.Queue()
-        self._downlink = asyncio.Queue()
         self._connected = True
-        self._tasks = [
-            loop.create_task(self._uplink_loop(), name="sim-uplink"),
-            loop.create_task(self._downlink_loop(), name="sim-downlink"),
-        ]
         return True
 
-    async def write_gatt_char(self, char_specifier: Any, data: Any, response: bool = False) -> None:
-        """Write to PTLS RX or API commands; FIFO, delivered after the latency."""
+    async def write_gatt_char(
+        self, char_specifier: Any, data: Any, response: bool = False
+    ) -> None:
+        """Write to PTLS RX or API commands; FIFO, delivered after the latency.
+
+        With ``response`` the call returns when the ATT write response is back
+        (one more latency after the lock processed the write).
+        """
         uuid = char_uuid(char_specifier)
         payload = bytes(data)
         if not self._connected:
@@ -115,19 +159,24 @@ class SimulatedConnection:
             raise BleakError(f"characteristic {uuid} is not writable")
         limit = MAX_ATTRIBUTE_LENGTH if response else self.mtu_size - ATT_HEADER_SIZE
         if len(payload) > limit:
-            raise BleakError(f"write of {len(payload)} bytes exceeds the limit of {limit}")
+            raise BleakError(
+                f"write of {len(payload)} bytes exceeds the limit of {limit}"
+            )
         loop = asyncio.get_running_loop()
         ack: asyncio.Future[None] | None = loop.create_future() if response else None
         self.stats.up()
-        self._uplink.put_nowait((loop.time() + self.latency, uuid, payload, ack))
-        if ack is not None:
-            self._acks.add(ack)
-            try:
-                await ack
-            finally:
-                self._acks.discard(ack)
+        self._uplink.put(loop.time() + self.latency, (uuid, payload, ack))
+        if ack is None:
+            return
+        self._acks.add(ack)
+        try:
+            await ack
+        finally:
+            self._acks.discard(ack)
 
-    async def start_notify(self, char_specifier: Any, callback: Any, **_kwargs: Any) -> None:
+    async def start_notify(
+        self, char_specifier: Any, callback: Any, **_kwargs: Any
+    ) -> None:
         """Subscribe; frames to a characteristic nobody subscribed to are lost."""
         uuid = char_uuid(char_specifier)
         if not self._connected:
@@ -154,7 +203,7 @@ class SimulatedConnection:
         if not self._connected:
             return
         loop = asyncio.get_running_loop()
-        self._downlink.put_nowait((loop.time() + self.latency + extra_delay, uuid, frame))
+        self._downlink.put(loop.time() + self.latency + extra_delay, (uuid, frame))
 
     def drop(self, reason: str) -> None:
         """The link goes down (either side, or the radio)."""
@@ -163,11 +212,8 @@ class SimulatedConnection:
         _LOGGER.debug("simulated link down: %s", reason)
         self._connected = False
         self._callbacks.clear()
-        current = asyncio.current_task()
-        for task in self._tasks:
-            if task is not current:
-                task.cancel()
-        self._tasks = []
+        self._downlink.close()
+        self._uplink.close()
         for ack in self._acks:
             if not ack.done():
                 ack.set_exception(BleakError("Disconnected during write"))
@@ -175,42 +221,31 @@ class SimulatedConnection:
         if self.disconnected_callback is not None:
             self.disconnected_callback(self)
 
-    async def _uplink_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            deliver_at, uuid, payload, ack = await self._uplink.get()
-            delay = deliver_at - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if not self._connected:
-                return
-            try:
-                self.lock.handle_write(self, uuid, payload)
-            except Exception as err:  # surface simulator bugs to the writer
-                _LOGGER.exception("simulated lock failed on a write")
-                if ack is not None and not ack.done():
-                    ack.set_exception(BleakError(f"lock error: {err}"))
-                continue
-            if ack is not None:
-                loop.call_later(self.latency, _resolve, ack)
+    def _on_uplink(self, item: tuple[Any, ...]) -> None:
+        uuid, payload, ack = item
+        try:
+            self.lock.handle_write(self, uuid, payload)
+        except Exception as err:  # surface simulator bugs to the writer
+            _LOGGER.exception("simulated lock failed on a write")
+            if ack is not None and not ack.done():
+                ack.set_exception(BleakError(f"lock error: {err}"))
+            return
+        if ack is not None:
+            if self._connected:
+                asyncio.get_running_loop().call_later(self.latency, _resolve, ack)
+            elif not ack.done():
+                ack.set_exception(BleakError("Disconnected during write"))
 
-    async def _downlink_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            deliver_at, uuid, frame = await self._downlink.get()
-            delay = deliver_at - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if not self._connected:
-                return
-            callback = self._callbacks.get(uuid)
-            if callback is None:
-                continue
-            self.stats.down()
-            try:
-                callback(_Characteristic(uuid), bytearray(frame))
-            except Exception:
-                _LOGGER.exception("notification callback raised")
+    def _on_downlink(self, item: tuple[Any, ...]) -> None:
+        uuid, frame = item
+        callback = self._callbacks.get(uuid)
+        if callback is None:
+            return
+        self.stats.down()
+        try:
+            callback(_Characteristic(uuid), bytearray(frame))
+        except Exception:
+            _LOGGER.exception("notification callback raised")
 
 
 def _resolve(future: asyncio.Future[None]) -> None:

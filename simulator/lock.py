@@ -14,6 +14,7 @@ import hashlib
 import logging
 import struct
 import time
+from typing import ClassVar
 import uuid as uuid_mod
 
 from bleak.exc import BleakError
@@ -106,7 +107,9 @@ class LockConfig:
 class Faults:
     """Injected failures; each one-shot counter is consumed as it fires."""
 
-    drop_link_at: str | None = None  # hello, verify_request, client_verify, command, 0xNN
+    drop_link_at: str | None = (
+        None  # hello, verify_request, client_verify, command, 0xNN
+    )
     corrupt_next: int = 0  # flip a bit in the next N encrypted frames to the client
     delay_next: float = 0.0  # hold the next frame to the client this long
     lose_next: int = 0  # silently lose the next N frames to the client
@@ -158,7 +161,9 @@ class SimulatedLock:
         self.status = LockStatus.OK
         self.battery = 87
         self.charging = False
-        self.door = DoorState.CLOSED if self.config.has_door_sensor else DoorState.UNKNOWN
+        self.door = (
+            DoorState.CLOSED if self.config.has_door_sensor else DoorState.UNKNOWN
+        )
         self.jam_next = False
         self.logs: list[LogRecord] = []
         self.connections: list[SimulatedConnection] = []
@@ -185,7 +190,10 @@ class SimulatedLock:
     ) -> SimulatedConnection:
         """A new (not yet connected) BleakClient-shaped connection to this lock."""
         return SimulatedConnection(
-            self, att_mtu=att_mtu, latency=latency, disconnected_callback=disconnected_callback
+            self,
+            att_mtu=att_mtu,
+            latency=latency,
+            disconnected_callback=disconnected_callback,
         )
 
     # -- link management ---------------------------------------------------------------
@@ -258,7 +266,7 @@ class SimulatedLock:
         elif uuid == API_COMMANDS_CHAR_UUID:
             self._handle_api(conn, data)
 
-    _STEPS = {
+    _STEPS: ClassVar[dict[int, str]] = {
         Header.PTLS_HELLO: "hello",
         Header.PTLS_SERVER_VERIFY: "verify_request",
         Header.PTLS_CLIENT_VERIFY_I: "client_verify",
@@ -266,7 +274,7 @@ class SimulatedLock:
     }
 
     def _step_name(self, header: int) -> str:
-        return self._STEPS.get(header, "?")  # type: ignore[call-overload]
+        return self._STEPS.get(header, "?")
 
     def _handle_ptls(self, conn: SimulatedConnection, data: bytes) -> None:
         session: Session = conn.session
@@ -346,14 +354,18 @@ class SimulatedLock:
             return
         self.executed.append((plain[0], bytes(plain[1:])))
         result, payload = self._run_command(conn, plain[0], plain[1:])
-        self._send_sealed(conn, API_COMMANDS_CHAR_UUID, bytes([plain[0], result]) + payload)
+        self._send_sealed(
+            conn, API_COMMANDS_CHAR_UUID, bytes([plain[0], result]) + payload
+        )
 
     def _send_sealed(self, conn: SimulatedConnection, uuid: str, plain: bytes) -> None:
         session: Session = conn.session
         tx = session.server.tx
         if tx is None or session.server.state is not ServerState.ESTABLISHED:
             return
-        sealed = bytearray(tx.seal(plain))  # the counter moves even if the frame is lost
+        sealed = bytearray(
+            tx.seal(plain)
+        )  # the counter moves even if the frame is lost
         if self.faults.lose_next > 0:
             self.faults.lose_next -= 1
             return
@@ -365,8 +377,13 @@ class SimulatedLock:
         header = (session.header_roll << 4) | Header.DATA_ENCRYPTED
         conn.send(uuid, bytes([header]) + bytes(sealed), extra_delay=delay)
 
-    def _set_signed_time(self, conn: SimulatedConnection, body: bytes, *, encrypted: bool) -> None:
-        ok = len(body) > 8 and verify_time(self.ca_public_key, body[:8], body[8:]) is not None
+    def _set_signed_time(
+        self, conn: SimulatedConnection, body: bytes, *, encrypted: bool
+    ) -> None:
+        ok = (
+            len(body) > 8
+            and verify_time(self.ca_public_key, body[:8], body[8:]) is not None
+        )
         if ok and self.faults.refuse_time > 0:
             self.faults.refuse_time -= 1
             ok = False
@@ -376,7 +393,9 @@ class SimulatedLock:
         if encrypted:
             self._send_sealed(conn, API_COMMANDS_CHAR_UUID, response)
         else:
-            conn.send(API_COMMANDS_CHAR_UUID, bytes([Header.DATA_NOT_ENCRYPTED]) + response)
+            conn.send(
+                API_COMMANDS_CHAR_UUID, bytes([Header.DATA_NOT_ENCRYPTED]) + response
+            )
         status = bytes([NotificationCode.SIGNED_DATETIME, 0x00 if ok else 0x01])
         conn.send(NOTIFICATIONS_CHAR_UUID, bytes([Header.DATA_NOT_ENCRYPTED]) + status)
 
@@ -402,7 +421,9 @@ class SimulatedLock:
             return self._operate(opcode, params, Trigger.REMOTE, session.access_id)
         return ResultCode.INVALID_PARAM, b""
 
-    def _operate(self, opcode: int, params: bytes, trigger: Trigger, access_id: int) -> tuple[int, bytes]:
+    def _operate(
+        self, opcode: int, params: bytes, trigger: Trigger, access_id: int
+    ) -> tuple[int, bytes]:
         if self.dismounted:
             return ResultCode.DISMOUNTED, b""
         if not self.calibrated:
@@ -420,14 +441,22 @@ class SimulatedLock:
                 return ResultCode.INVALID_PARAM, b""
             pull = param == UnlockParam.NORMAL and self.config.auto_pull
             self._start_move(
-                LockState.UNLOCKING, LockState.UNLOCKED, trigger, access_id, pull_after=pull
+                LockState.UNLOCKING,
+                LockState.UNLOCKED,
+                trigger,
+                access_id,
+                pull_after=pull,
             )
             return ResultCode.SUCCESS, b""
         if not self.config.pull_spring_enabled:
             return ResultCode.NOT_CONFIGURED, b""
         if self.state == LockState.LOCKED:
             self._start_move(
-                LockState.UNLOCKING, LockState.UNLOCKED, trigger, access_id, pull_after=True
+                LockState.UNLOCKING,
+                LockState.UNLOCKED,
+                trigger,
+                access_id,
+                pull_after=True,
             )
         else:
             self._start_pull(trigger, access_id)
@@ -447,7 +476,9 @@ class SimulatedLock:
 
         def _finish() -> None:
             if jam:
-                self._set_state(LockState.UNKNOWN, LockStatus.JAMMED, trigger, access_id)
+                self._set_state(
+                    LockState.UNKNOWN, LockStatus.JAMMED, trigger, access_id
+                )
                 self._log(EventId.JAMMED, access_id)
                 return
             self._set_state(target, LockStatus.OK, trigger, access_id)
@@ -455,7 +486,9 @@ class SimulatedLock:
             if pull_after:
                 self._start_pull(trigger, access_id)
 
-        self._move = asyncio.get_running_loop().call_later(self.config.move_time, _finish)
+        self._move = asyncio.get_running_loop().call_later(
+            self.config.move_time, _finish
+        )
 
     def _start_pull(self, trigger: Trigger, access_id: int) -> None:
         self._set_state(LockState.PULLING, LockStatus.OK, trigger, access_id)
@@ -464,7 +497,9 @@ class SimulatedLock:
         def _held() -> None:
             self._set_state(LockState.PULL_SPRING, LockStatus.OK, trigger, access_id)
             self._log(
-                EventId.PULLED_REMOTE if trigger == Trigger.REMOTE else EventId.PULLED_MANUAL,
+                EventId.PULLED_REMOTE
+                if trigger == Trigger.REMOTE
+                else EventId.PULLED_MANUAL,
                 access_id,
             )
             self._move = loop.call_later(
@@ -579,7 +614,9 @@ class SimulatedLock:
     def set_battery(self, level: int) -> None:
         """Battery level changes."""
         self.battery = max(0, min(100, level))
-        self.notify_all(bytes([NotificationCode.BATTERY_STATE, self.battery, int(self.charging)]))
+        self.notify_all(
+            bytes([NotificationCode.BATTERY_STATE, self.battery, int(self.charging)])
+        )
 
     def set_charging(self, charging: bool) -> None:
         """A charger is plugged in or out."""

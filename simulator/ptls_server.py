@@ -67,7 +67,10 @@ class PTLSServer:
     """One handshake/session on the lock side."""
 
     def __init__(
-        self, identity_key: ec.EllipticCurvePrivateKey, mtu: int, check: CertificateCheck
+        self,
+        identity_key: ec.EllipticCurvePrivateKey,
+        mtu: int,
+        check: CertificateCheck,
     ) -> None:
         """The lock's long-term key, the mtu it announces, its certificate check."""
         self._identity = identity_key
@@ -97,7 +100,10 @@ class PTLSServer:
             if header == Header.PTLS_HELLO:
                 self._reset()  # a hello always starts a new handshake
                 return self._on_hello(body)
-            if self.state is ServerState.WAIT_VERIFY_REQUEST and header == Header.PTLS_SERVER_VERIFY:
+            if (
+                self.state is ServerState.WAIT_VERIFY_REQUEST
+                and header == Header.PTLS_SERVER_VERIFY
+            ):
                 return self._on_verify_request(body)
             if self.state is ServerState.WAIT_CLIENT_VERIFY and header in (
                 Header.PTLS_CLIENT_VERIFY_I,
@@ -127,7 +133,11 @@ class PTLSServer:
         peer = load_public_point(body[35:100])
         ephemeral = generate_private_key()
         self._secret = ecdh_shared_secret(ephemeral, peer)
-        reply = bytes([PTLS_VERSION, self.mtu, 0]) + os.urandom(32) + public_point(ephemeral)
+        reply = (
+            bytes([PTLS_VERSION, self.mtu, 0])
+            + os.urandom(32)
+            + public_point(ephemeral)
+        )
         self._transcript.update(body)
         self._transcript.update(reply)
         self._hello_hash = self._transcript.digest()
@@ -167,11 +177,17 @@ class PTLSServer:
         except ProtocolError as err:
             raise ServerAlert(AlertCode.INVALID_CERT, "bad key in certificate") from err
         if not verify_digest(mobile_key, signature, signed.digest()):
-            raise ServerAlert(AlertCode.INVALID_CERT, "client signature does not verify")
+            raise ServerAlert(
+                AlertCode.INVALID_CERT, "client signature does not verify"
+            )
         self._transcript.update(plain)
         final_hash = self._transcript.digest()
-        self.rx = RecordCipher(derive_traffic_keys(self._secret, LABEL_CLIENT_AP, final_hash))
-        self.tx = RecordCipher(derive_traffic_keys(self._secret, LABEL_SERVER_AP, final_hash))
+        self.rx = RecordCipher(
+            derive_traffic_keys(self._secret, LABEL_CLIENT_AP, final_hash)
+        )
+        self.tx = RecordCipher(
+            derive_traffic_keys(self._secret, LABEL_SERVER_AP, final_hash)
+        )
         self._secret = b""
         self.mobile_point = mobile_point
         self.session_id = os.urandom(4)

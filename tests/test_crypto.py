@@ -36,8 +36,16 @@ DIGEST = bytes([0xAA]) * 32
 @pytest.mark.parametrize(
     ("label", "key", "iv"),
     [
-        (LABEL_CLIENT_HS, "9cae9a0f65eec2e923f9be70f243e83c", "fa631af8d01b3b393cf9ad96"),
-        (LABEL_SERVER_AP, "a35bb2f17a8eba967cb620eb3934ff0c", "e0e17c479da2457a7d1eeec0"),
+        (
+            LABEL_CLIENT_HS,
+            "9cae9a0f65eec2e923f9be70f243e83c",
+            "fa631af8d01b3b393cf9ad96",
+        ),
+        (
+            LABEL_SERVER_AP,
+            "a35bb2f17a8eba967cb620eb3934ff0c",
+            "e0e17c479da2457a7d1eeec0",
+        ),
     ],
 )
 def test_key_derivation_known_answer(label: bytes, key: str, iv: str) -> None:

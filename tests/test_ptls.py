@@ -50,7 +50,7 @@ def make_pair(
     server = PTLSServer(
         lock_key or world.lock.identity_key,  # type: ignore[arg-type]
         min(att_mtu - 3, 255),
-        world.lock._check_certificate,  # noqa: SLF001 - the lock's own certificate check
+        world.lock._check_certificate,
     )
     return client, server
 
@@ -67,14 +67,20 @@ def run_handshake(client: PTLSClient, server: PTLSServer) -> list[bytes]:
     return written
 
 
-@pytest.mark.parametrize(("att_mtu", "min_parts"), [(104, 3), (185, 2), (247, 2), (517, 1)])
+@pytest.mark.parametrize(
+    ("att_mtu", "min_parts"), [(104, 3), (185, 2), (247, 2), (517, 1)]
+)
 def test_handshake_at_every_mtu(world: World, att_mtu: int, min_parts: int) -> None:
     client, server = make_pair(world, att_mtu)
     written = run_handshake(client, server)
     assert client.state is State.ESTABLISHED
     assert server.state is ServerState.ESTABLISHED
     assert client.session_id == server.session_id
-    parts = [f for f in written if f[0] in (Header.PTLS_CLIENT_VERIFY_I, Header.PTLS_CLIENT_VERIFY_II)]
+    parts = [
+        f
+        for f in written
+        if f[0] in (Header.PTLS_CLIENT_VERIFY_I, Header.PTLS_CLIENT_VERIFY_II)
+    ]
     assert len(parts) >= min_parts
     assert parts[-1][0] == Header.PTLS_CLIENT_VERIFY_II
     assert all(p[0] == Header.PTLS_CLIENT_VERIFY_I for p in parts[:-1])
@@ -144,8 +150,10 @@ def test_server_verify_with_wrong_auth_or_hash(world: World, field: str) -> None
     if field == "auth":
         (verify,) = server.receive(bytes([Header.PTLS_SERVER_VERIFY]) + bytes(8))
     else:
-        server._hello_hash = bytes(32)  # noqa: SLF001 - simulate a lock that hashed differently
-        (verify,) = server.receive(bytes([Header.PTLS_SERVER_VERIFY]) + NOW_MS.to_bytes(8, "big"))
+        server._hello_hash = bytes(32)
+        (verify,) = server.receive(
+            bytes([Header.PTLS_SERVER_VERIFY]) + NOW_MS.to_bytes(8, "big")
+        )
     with pytest.raises(HandshakeError):
         client.receive_ptls(verify)
 
@@ -214,7 +222,7 @@ def test_record_layer_rules(world: World) -> None:
     run_handshake(client, server)
     assert server.tx is not None
     # Unencrypted frames only for SET_SIGNED_DATETIME / SIGNED_DATETIME.
-    assert client.open(b"\x00\x7b\x00") .encrypted is False
+    assert client.open(b"\x00\x7b\x00").encrypted is False
     assert client.open(b"\xf0\x71\x00").payload == b"\x71\x00"  # high nibble ignored
     with pytest.raises(ProtocolError):
         client.open(b"\x00\x5a\x00\x02\x00")
@@ -235,8 +243,8 @@ def test_record_layer_rules(world: World) -> None:
 def test_counters_never_wrap(world: World) -> None:
     client, server = make_pair(world)
     run_handshake(client, server)
-    assert client._tx is not None  # noqa: SLF001
-    client._tx.counter = 0xFFFE  # noqa: SLF001
+    assert client._tx is not None
+    client._tx.counter = 0xFFFE
     client.seal(b"\x5a")
     with pytest.raises(SessionExhaustedError):
         client.seal(b"\x5a")
@@ -262,7 +270,7 @@ def test_lock_refuses_a_certificate_the_cloud_never_signed(world: World) -> None
         int(time.time() * 1000) + 10_000,
     )
     client, server = make_pair(world)
-    client._certificate = forged  # noqa: SLF001 - a certificate the cloud never signed
+    client._certificate = forged
     with pytest.raises(ServerAlert) as err:
         run_handshake(client, server)
     assert err.value.code is AlertCode.INVALID_CERT

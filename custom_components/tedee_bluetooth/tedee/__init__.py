@@ -83,6 +83,7 @@ __all__ = [
     "TrustedTimeError",
     "UnlockParam",
     "VersionReport",
+    "parse_log_package",
     "serial_to_service_uuid",
     "service_uuid_to_serial",
 ]

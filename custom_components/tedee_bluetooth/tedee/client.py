@@ -87,7 +87,9 @@ class BleakClientLike(Protocol):
     ) -> None:
         """Write to a characteristic by UUID string."""
 
-    async def start_notify(self, char_specifier: Any, callback: Any, **kwargs: Any) -> None:
+    async def start_notify(
+        self, char_specifier: Any, callback: Any, **kwargs: Any
+    ) -> None:
         """Subscribe to a characteristic by UUID string."""
 
     async def stop_notify(self, char_specifier: Any) -> None:
@@ -108,8 +110,6 @@ class Credentials:
     def __repr__(self) -> str:
         """Never show secrets, not even in a traceback."""
         return "Credentials(<redacted>)"
-
-
 
 
 class TedeeLockClient:
@@ -151,6 +151,7 @@ class TedeeLockClient:
         self._subscribers: list[NotificationCallback] = []
         self._subscribed = False
         self._closed = False
+        self._up = False  # a session was established and not yet reported lost
 
     # -- public surface ------------------------------------------------------------
 
@@ -193,7 +194,10 @@ class TedeeLockClient:
                 await self._handshake()
                 return
             except AlertError as err:
-                if err.alert is not AlertCode.NO_TRUSTED_TIME or self._signed_time is None:
+                if (
+                    err.alert is not AlertCode.NO_TRUSTED_TIME
+                    or self._signed_time is None
+                ):
                     raise
                 time_attempts += 1
                 if time_attempts > SIGNED_TIME_ATTEMPTS:
@@ -278,14 +282,20 @@ class TedeeLockClient:
 
     def handle_disconnect(self) -> None:
         """Tell the client its link is gone (call from the disconnected callback)."""
-        self._session_lost(NotConnectedError("the Bluetooth link was lost"), notify=True)
+        self._session_lost(
+            NotConnectedError("the Bluetooth link was lost"), notify=True
+        )
 
     async def disconnect(self) -> None:
         """End the session and drop the link."""
         self._closed = True
         self._session_lost(NotConnectedError("disconnected"), notify=False)
         if self._subscribed and self._ble.is_connected:
-            for uuid in (PTLS_TX_CHAR_UUID, NOTIFICATIONS_CHAR_UUID, API_COMMANDS_CHAR_UUID):
+            for uuid in (
+                PTLS_TX_CHAR_UUID,
+                NOTIFICATIONS_CHAR_UUID,
+                API_COMMANDS_CHAR_UUID,
+            ):
                 try:
                     await self._ble.stop_notify(uuid)
                 except Exception:  # noqa: BLE001 - the link may already be gone
@@ -307,6 +317,7 @@ class TedeeLockClient:
                     if frame is None or self._closed:
                         raise NotConnectedError("link lost during the handshake")
                     await self._write_all(self._ptls.receive_ptls(frame))
+            self._up = True
         except TimeoutError as err:
             self._ptls.fail()
             raise LockTimeoutError("the lock did not complete the handshake") from err
@@ -319,7 +330,9 @@ class TedeeLockClient:
 
     async def _write_all(self, writes: list[Write]) -> None:
         for write in writes:
-            await self._ble.write_gatt_char(write.char_uuid, write.data, response=write.response)
+            await self._ble.write_gatt_char(
+                write.char_uuid, write.data, response=write.response
+            )
 
     # -- commands --------------------------------------------------------------------
 
@@ -342,17 +355,14 @@ class TedeeLockClient:
                 async with self._command_lock:
                     response = await self._exchange(opcode, params, encrypted)
         except TimeoutError as err:
-            if self._pending is not None:
-                self._pending = None
-                self._session_lost(
-                    LockTimeoutError(f"no answer to {opcode.name}"), notify=True
-                )
             raise LockTimeoutError(f"the lock did not answer {opcode.name}") from err
         if check and not response.ok:
             raise CommandError(response.opcode, response.result, response.data)
         return response
 
-    async def _exchange(self, opcode: Command, params: bytes, encrypted: bool) -> Response:
+    async def _exchange(
+        self, opcode: Command, params: bytes, encrypted: bool
+    ) -> Response:
         if self._closed or not self._ble.is_connected:
             raise NotConnectedError("not connected to the lock")
         plaintext = encode_command(opcode, params)
@@ -366,7 +376,9 @@ class TedeeLockClient:
         self._pending = (opcode, future)
         try:
             try:
-                await self._ble.write_gatt_char(API_COMMANDS_CHAR_UUID, frame, response=True)
+                await self._ble.write_gatt_char(
+                    API_COMMANDS_CHAR_UUID, frame, response=True
+                )
             except Exception as err:
                 if isinstance(err, TedeeError):
                     raise
@@ -375,6 +387,13 @@ class TedeeLockClient:
                 )
                 raise NotConnectedError(f"Bluetooth write failed: {err}") from err
             response = await future
+        except asyncio.CancelledError:
+            # Sent (or being sent) but unanswered: the lock may still act on it and
+            # answer late. End the session so that answer can never be matched.
+            self._session_lost(
+                LockTimeoutError(f"no answer to {opcode.name}"), notify=True
+            )
+            raise
         finally:
             self._pending = None
         return response
@@ -429,9 +448,13 @@ class TedeeLockClient:
         except ProtocolError as err:
             _LOGGER.debug("dropping malformed notification: %s", err)
             return
-        if isinstance(notification, SignedDateTimeResult):
-            if self._time_result is not None and not self._time_result.done():
-                self._time_result.set_result(notification.accepted)
+        waiter = self._time_result
+        if (
+            isinstance(notification, SignedDateTimeResult)
+            and waiter
+            and not waiter.done()
+        ):
+            waiter.set_result(notification.accepted)
         for callback in list(self._subscribers):
             try:
                 callback(notification)
@@ -439,7 +462,7 @@ class TedeeLockClient:
                 _LOGGER.exception("notification callback failed")
 
     def _session_lost(self, err: Exception, *, notify: bool) -> None:
-        was_up = self._ptls.established
+        was_up, self._up = self._up, False
         self._ptls.fail()
         self._ptls_frames.put_nowait(None)
         if self._pending is not None and not self._pending[1].done():

@@ -215,7 +215,9 @@ class TedeeCloud:
         except CloudNotFoundError:
             _LOGGER.debug("mobile registration was already gone")
 
-    async def get_certificate(self, mobile_id: str, device_id: int) -> DeviceCertificate:
+    async def get_certificate(
+        self, mobile_id: str, device_id: int
+    ) -> DeviceCertificate:
         """A certificate for our mobile on one lock."""
         result = await self._request(
             "GET",
@@ -240,7 +242,9 @@ class TedeeCloud:
 
     async def get_signed_time(self) -> SignedTime:
         """A signed timestamp for SET_SIGNED_DATETIME."""
-        result = await self._request("GET", "/datetime/getsignedtime", SCOPE_DEVICE_READ)
+        result = await self._request(
+            "GET", "/datetime/getsignedtime", SCOPE_DEVICE_READ
+        )
         try:
             dt = b64decode_strict(_require(result, "datetime", str, "signed time"))
             sig = b64decode_strict(_require(result, "signature", str, "signed time"))

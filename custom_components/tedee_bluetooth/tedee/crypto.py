@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 import hashlib
 import hmac
-from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization

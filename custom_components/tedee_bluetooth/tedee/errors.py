@@ -64,7 +64,7 @@ class CommandError(TedeeError):
 
     def __init__(self, opcode: int, result: int, data: bytes = b"") -> None:
         """Keep opcode, result and any data that came with it."""
-        from .commands import Command, ResultCode  # noqa: PLC0415 - avoid import cycle
+        from .commands import Command, ResultCode
 
         self.opcode = opcode
         self.result = result

@@ -73,6 +73,7 @@ _FIXED_SIZES = {
     Tag.DEVICE_ID: 4,
     Tag.USER_ID: 4,
 }
+_KNOWN_TAGS = frozenset(int(t) for t in Tag)
 MAX_PIN_ALIAS = 32
 MAX_SIGNATURE = 72
 
@@ -129,7 +130,7 @@ def parse_log_package(data: bytes) -> list[LogRecord]:
             continue
         if tag == Tag.VERSION:
             raise ProtocolError("VERSION repeated inside the package")
-        expected = _FIXED_SIZES.get(tag)
+        expected = _FIXED_SIZES.get(Tag(tag)) if tag in _KNOWN_TAGS else None
         if expected is not None and len(value) != expected:
             raise ProtocolError(f"TLV tag 0x{tag:02x} has length {len(value)}")
         if tag == Tag.PIN_ALIAS and len(value) > MAX_PIN_ALIAS:
@@ -141,7 +142,7 @@ def parse_log_package(data: bytes) -> list[LogRecord]:
             records.append(_record(current))
             current = {}
             continue
-        if tag not in Tag.__members__.values():
+        if tag not in _KNOWN_TAGS:
             continue  # unknown tag: skip its value, keep parsing
         if tag in current:
             raise ProtocolError(f"TLV tag 0x{tag:02x} repeated in one record")
@@ -168,7 +169,9 @@ def _record(fields: dict[int, bytes]) -> LogRecord:
         timestamp=timestamp,
         device_id=int(struct.unpack(">I", fields[Tag.DEVICE_ID])[0]),
         user_id=int(struct.unpack(">I", user)[0]) if user is not None else None,
-        pin_alias=alias.decode("utf-8", errors="replace") if alias is not None else None,
+        pin_alias=alias.decode("utf-8", errors="replace")
+        if alias is not None
+        else None,
         signature=fields[Tag.SIGNATURE],
     )
 

@@ -213,7 +213,10 @@ class PTLSClient:
             raise AlertError(body[0])
         if self.state is State.WAIT_SERVER_HELLO and header == Header.PTLS_HELLO:
             return self._on_server_hello(body)
-        if self.state is State.WAIT_SERVER_VERIFY and header == Header.PTLS_SERVER_VERIFY:
+        if (
+            self.state is State.WAIT_SERVER_VERIFY
+            and header == Header.PTLS_SERVER_VERIFY
+        ):
             return self._on_server_verify(body)
         if self.state is State.WAIT_INITIALIZED and header == Header.PTLS_INITIALIZED:
             return self._on_initialized(body)
@@ -277,7 +280,9 @@ class PTLSClient:
         signed.update(pack_len16(self._certificate))
         signature = sign_digest(self._identity, signed.digest())
         plain = (
-            pack_len16(self._certificate) + pack_len16(signature) + pack_len16(verify_hash)
+            pack_len16(self._certificate)
+            + pack_len16(signature)
+            + pack_len16(verify_hash)
         )
         self._transcript.update(plain)
         final_hash = self._transcript.digest()
@@ -312,7 +317,7 @@ class PTLSClient:
         return self.state is State.ESTABLISHED
 
     def seal(self, payload: bytes) -> bytes:
-        """Return the API-commands frame ``0x01 | seal(payload)``."""
+        """Encrypt a command into the API-commands frame ``0x01 | sealed``."""
         if self.state is not State.ESTABLISHED or self._tx is None:
             raise NotConnectedError("no established PTLS session")
         try:
@@ -334,7 +339,9 @@ class PTLSClient:
         body = frame[1:]
         if kind == Header.DATA_NOT_ENCRYPTED:
             if not body or body[0] not in UNENCRYPTED_OPCODES:
-                raise ProtocolError("unencrypted frame with an opcode that must be sealed")
+                raise ProtocolError(
+                    "unencrypted frame with an opcode that must be sealed"
+                )
             return Plaintext(body, False)
         if kind != Header.DATA_ENCRYPTED:
             raise ProtocolError(f"unknown data frame header 0x{frame[0]:02x}")

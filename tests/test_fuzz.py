@@ -1,0 +1,164 @@
+"""Hypothesis fuzzing: every parser and the handshake take garbage with typed errors only."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
+
+from custom_components.tedee_bluetooth.tedee import TedeeError, TedeeLockClient
+from custom_components.tedee_bluetooth.tedee.commands import (
+    decode_battery,
+    decode_response,
+    decode_state,
+    decode_version,
+)
+from custom_components.tedee_bluetooth.tedee.const import PTLS_TX_CHAR_UUID, Header
+from custom_components.tedee_bluetooth.tedee.crypto import private_key_from_pem
+from custom_components.tedee_bluetooth.tedee.logs import parse_log_package
+from custom_components.tedee_bluetooth.tedee.notifications import decode_notification
+from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient, State
+from simulator.ptls_server import PTLSServer, ServerAlert
+
+from .conftest import make_world
+
+FUZZ = settings(
+    max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck)
+)
+WORLD = make_world()
+
+
+def _client() -> PTLSClient:
+    return PTLSClient(
+        identity_key=private_key_from_pem(WORLD.creds.private_key_pem),
+        certificate=base64.b64decode(WORLD.creds.certificate),
+        device_public_key=base64.b64decode(WORLD.creds.device_public_key),
+        att_mtu=247,
+    )
+
+
+CLIENT = _client()
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_log_parser_is_total(data: bytes) -> None:
+    try:
+        parse_log_package(data)
+    except TedeeError:
+        pass
+
+
+# Structured garbage reaches deeper than random bytes: valid TLV framing, random tags.
+tlv_item = st.tuples(st.integers(0, 9), st.binary(max_size=12)).map(
+    lambda t: bytes([t[0], len(t[1])]) + t[1]
+)
+
+
+@FUZZ
+@given(st.lists(tlv_item, max_size=20))
+def test_log_parser_on_structured_garbage(items: list[bytes]) -> None:
+    try:
+        parse_log_package(b"\x01\x01\x01" + b"".join(items))
+    except TedeeError:
+        pass
+
+
+@FUZZ
+@given(st.binary(max_size=40))
+def test_notification_and_response_decoders_are_total(data: bytes) -> None:
+    for decoder in (
+        decode_notification,
+        decode_response,
+        decode_state,
+        decode_battery,
+        decode_version,
+    ):
+        try:
+            decoder(data)
+        except TedeeError:
+            pass
+
+
+@FUZZ
+@given(
+    st.integers(0, 3), st.binary(max_size=200), st.sampled_from(list(Header) + [0xFF])
+)
+def test_handshake_takes_garbage_with_typed_errors(
+    step: int, body: bytes, header: int
+) -> None:
+    """Advance a real handshake ``step`` frames, then inject one garbage frame."""
+    client = CLIENT
+    server = PTLSServer(WORLD.lock.identity_key, 244, WORLD.lock._check_certificate)
+    pending = [w.data for w in client.start(1)]
+    for _ in range(step):
+        if not pending:
+            break
+        replies = server.receive(pending.pop(0))
+        pending = []
+        for reply in replies:
+            pending += [w.data for w in client.receive_ptls(reply)]
+    try:
+        client.receive_ptls(bytes([header]) + body)
+    except TedeeError:
+        assert client.state is State.FAILED
+    try:
+        client.open(bytes([header]) + body)
+    except TedeeError:
+        pass
+
+
+@FUZZ
+@given(st.binary(max_size=400))
+def test_lock_side_takes_garbage(frame: bytes) -> None:
+    server = PTLSServer(WORLD.lock.identity_key, 244, WORLD.lock._check_certificate)
+    try:
+        server.receive(frame)
+    except ServerAlert:
+        pass
+
+
+class GarbageLock:
+    """A 'lock' that answers every PTLS write with the next garbage frame."""
+
+    mtu_size = 247
+    is_connected = True
+
+    def __init__(self, frames: list[bytes]) -> None:
+        self.frames = frames
+        self.callbacks: dict[str, Any] = {}
+
+    async def start_notify(self, uuid: str, callback: Any, **_: Any) -> None:
+        self.callbacks[uuid] = callback
+
+    async def stop_notify(self, uuid: str) -> None:
+        self.callbacks.pop(uuid, None)
+
+    async def write_gatt_char(
+        self, uuid: str, data: bytes, response: bool = False
+    ) -> None:
+        if self.frames:
+            frame = self.frames.pop(0)
+            asyncio.get_running_loop().call_soon(
+                self.callbacks[PTLS_TX_CHAR_UUID], None, bytearray(frame)
+            )
+
+    async def disconnect(self) -> None:
+        self.is_connected = False
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.binary(min_size=1, max_size=120), min_size=1, max_size=4))
+def test_async_handshake_with_garbage_never_hangs(frames: list[bytes]) -> None:
+    async def run() -> None:
+        client = TedeeLockClient(
+            GarbageLock(list(frames)), WORLD.creds, handshake_timeout=0.2
+        )  # type: ignore[arg-type]
+        with pytest.raises(TedeeError):
+            async with asyncio.timeout(2):
+                await client.connect()
+
+    asyncio.run(run())
