@@ -55,7 +55,7 @@ def handshake_cpu() -> tuple[float, float]:
         pending = [w.data for w in client.start(int(time.time() * 1000))]
         client_ns += clock() - t
         t = clock()
-        server = PTLSServer(lock.identity_key, 244, lock._check_certificate)  # noqa: SLF001
+        server = PTLSServer(lock.identity_key, 244, lock._check_certificate)
         server_ns += clock() - t
         while pending:
             frame = pending.pop(0)
