@@ -238,7 +238,14 @@ class SimulatedLock:
         if session.idle_timer is not None:
             session.idle_timer.cancel()
         session.idle_timer = asyncio.get_running_loop().call_later(
-            self.config.idle_timeout, conn.drop, "idle timeout"
+            self.config.idle_timeout, self._idle_drop, conn
+        )
+
+    def _idle_drop(self, conn: SimulatedConnection) -> None:
+        # The lock says DISCONNECTED on PTLS TX, then drops the link.
+        conn.send(PTLS_TX_CHAR_UUID, bytes([Header.PTLS_ALERT, AlertCode.DISCONNECTED]))
+        asyncio.get_running_loop().call_later(
+            conn.latency + 0.001, conn.drop, "idle timeout"
         )
 
     def shutdown(self) -> None:

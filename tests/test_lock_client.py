@@ -407,13 +407,16 @@ async def test_lock_drops_a_silent_central_and_an_idle_one() -> None:
     await silent.connect()
     await asyncio.sleep(0.08)
     assert not silent.is_connected
-    client = await world.client()
+    lost: list[Exception] = []
+    client = await world.client(on_session_lost=lost.append)
     await asyncio.sleep(0.06)
     await client.get_state()  # activity keeps it alive
     await asyncio.sleep(0.06)
     assert client.established
     await asyncio.sleep(0.1)
     assert not client.established
+    assert isinstance(lost[0], AlertError)
+    assert lost[0].alert is AlertCode.DISCONNECTED
     with pytest.raises(NotConnectedError):
         await client.get_state()
     world.lock.shutdown()

@@ -1,0 +1,50 @@
+"""The simulated cloud runs standalone, as scripts/develop starts it."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+
+import aiohttp
+import pytest
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_python_m_simulator_cloud() -> None:
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator.cloud",
+        "--port",
+        str(port),
+        "--key",
+        "k1",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 20)
+        assert f":{port}/api/v37" in line.decode()
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{port}/api/v37/my/lock"
+            async with session.get(
+                url, headers={"Authorization": "PersonalKey k1"}
+            ) as resp:
+                assert resp.status == 200
+                assert (await resp.json())["success"] is True
+            async with session.get(
+                url, headers={"Authorization": "PersonalKey no"}
+            ) as resp:
+                assert resp.status == 401
+    finally:
+        proc.terminate()
+        await proc.wait()
