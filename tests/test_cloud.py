@@ -25,7 +25,7 @@ from custom_components.tedee_bluetooth.tedee.crypto import (
 from simulator.ca import verify_certificate, verify_time
 from simulator.cloud import RATE_LIMIT, make_app
 
-from .conftest import ACCOUNT, KEY, World
+from .world import ACCOUNT, KEY, World
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

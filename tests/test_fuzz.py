@@ -23,7 +23,7 @@ from custom_components.tedee_bluetooth.tedee.notifications import decode_notific
 from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient, State
 from simulator.ptls_server import PTLSServer, ServerAlert
 
-from .conftest import make_world
+from .world import make_world
 
 FUZZ = settings(
     max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck)

@@ -41,7 +41,7 @@ from custom_components.tedee_bluetooth.tedee.notifications import (
 )
 from simulator.lock import SimulatedLock
 
-from .conftest import World, fast_config, make_world
+from .world import World, fast_config, make_world
 
 
 async def wait_for_state(

@@ -32,7 +32,7 @@ from custom_components.tedee_bluetooth.tedee.ptls import (
 from simulator.ca import CertificateAuthority
 from simulator.ptls_server import PTLSServer, ServerAlert, ServerState
 
-from .conftest import World
+from .world import World
 
 NOW_MS = 1_700_000_000_000
 

@@ -1,1 +1,80 @@
-"""Tedee Bluetooth integration for Home Assistant."""
+"""Tedee Bluetooth: Tedee smart locks over Bluetooth, without a bridge."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_MOBILE_ID, CONF_PERSONAL_KEY, DOMAIN, LOGGER, cloud_base_url
+from .coordinator import TedeeBluetoothCoordinator
+from .services import async_setup_services
+from .tedee import CloudError, TedeeCloud
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.LOCK,
+    Platform.SENSOR,
+]
+
+type TedeeConfigEntry = ConfigEntry[TedeeBluetoothCoordinator]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> bool:
+    """Connect to the lock (test before setup) and set up its entities."""
+    coordinator = TedeeBluetoothCoordinator(hass, entry)
+    try:
+        await coordinator.async_start()
+    except Exception:
+        await coordinator.async_shutdown()
+        raise
+    entry.runtime_data = coordinator
+    entry.async_on_unload(coordinator.async_shutdown)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
+    """Reload when the options change (data updates, e.g. certificates, do not)."""
+    if dict(entry.options) != entry.runtime_data.options_snapshot:
+        await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> bool:
+    """Unload the platforms; the coordinator drops the link on unload."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
+    """Delete our mobile registration from the Tedee cloud (best effort)."""
+    from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+    cloud = TedeeCloud(
+        async_get_clientsession(hass),
+        entry.data[CONF_PERSONAL_KEY],
+        base_url=cloud_base_url(),
+    )
+    try:
+        await cloud.delete_mobile(entry.data[CONF_MOBILE_ID])
+    except CloudError as err:
+        LOGGER.warning(
+            "Could not delete the Home Assistant key of %s from the Tedee cloud: %s",
+            entry.title,
+            err,
+        )
+    else:
+        LOGGER.info(
+            "Deleted the Home Assistant key of %s from the Tedee cloud", entry.title
+        )

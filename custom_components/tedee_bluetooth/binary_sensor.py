@@ -1,0 +1,82 @@
+"""Binary sensors: charging, and the door when the lock has a door sensor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import TedeeConfigEntry
+from .coordinator import TedeeBluetoothCoordinator
+from .entity import TedeeBluetoothEntity
+from .models import TedeeLockData
+from .tedee import DoorState
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TedeeBinarySensorDescription(BinarySensorEntityDescription):
+    """How to read one binary sensor."""
+
+    value: Callable[[TedeeLockData], bool | None]
+
+
+CHARGING = TedeeBinarySensorDescription(
+    key="charging",
+    device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+    value=lambda d: d.charging,
+)
+DOOR = TedeeBinarySensorDescription(
+    key="door",
+    device_class=BinarySensorDeviceClass.DOOR,
+    value=lambda d: d.door is DoorState.OPEN if d.has_door_sensor else None,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TedeeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Charging always; the door once the lock reports a door sensor."""
+    coordinator = entry.runtime_data
+    async_add_entities([TedeeBinarySensor(coordinator, CHARGING)])
+    door_added = False
+
+    @callback
+    def _add_door() -> None:
+        nonlocal door_added
+        if not door_added and coordinator.data.has_door_sensor:
+            door_added = True
+            async_add_entities([TedeeBinarySensor(coordinator, DOOR)])
+
+    _add_door()
+    entry.async_on_unload(coordinator.async_add_listener(_add_door))
+
+
+class TedeeBinarySensor(TedeeBluetoothEntity, BinarySensorEntity):
+    """A lock binary sensor."""
+
+    entity_description: TedeeBinarySensorDescription
+
+    def __init__(
+        self,
+        coordinator: TedeeBluetoothCoordinator,
+        description: TedeeBinarySensorDescription,
+    ) -> None:
+        """Bind the description."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def is_on(self) -> bool | None:
+        """Current value."""
+        return self.entity_description.value(self.coordinator.data)

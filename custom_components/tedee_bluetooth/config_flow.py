@@ -1,0 +1,360 @@
+"""Config flow: Personal Access Key, pick a lock, pair over Bluetooth."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .const import (
+    CONF_CONNECTION_MODE,
+    CONF_LOCK_ID,
+    CONF_PERSONAL_KEY,
+    CONF_PULL_ON_UNLOCK,
+    CONF_REFRESH_INTERVAL,
+    CONF_SERIAL,
+    DEFAULT_REFRESH_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MODE_ALWAYS,
+    MODE_ON_DEMAND,
+    cloud_base_url,
+)
+from .pairing import PairingError, async_find_lock_address, async_pair
+from .tedee import (
+    CloudAuthError,
+    CloudError,
+    CloudLock,
+    CloudRateLimitError,
+    CloudScopeError,
+    TedeeCloud,
+    service_uuid_to_serial,
+)
+
+KEY_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PERSONAL_KEY): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        )
+    }
+)
+
+
+class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a Tedee lock over Bluetooth."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Nothing known yet."""
+        self._key: str | None = None
+        self._locks: dict[str, CloudLock] = {}
+        self._lock: CloudLock | None = None
+        self._discovered_serial: str | None = None
+        self._pair_tried = False
+
+    def _cloud(self, key: str) -> TedeeCloud:
+        return TedeeCloud(
+            async_get_clientsession(self.hass), key, base_url=cloud_base_url()
+        )
+
+    async def _async_list_locks(
+        self, key: str
+    ) -> tuple[list[CloudLock] | None, dict[str, str], dict[str, str]]:
+        """Validate a key by listing the account's locks; map errors to the form."""
+        placeholders: dict[str, str] = {}
+        try:
+            locks = await self._cloud(key).get_locks()
+        except CloudAuthError:
+            return None, {"base": "invalid_auth"}, placeholders
+        except CloudScopeError as err:
+            placeholders["scope"] = err.scope
+            return None, {"base": "missing_scope"}, placeholders
+        except CloudRateLimitError as err:
+            placeholders["retry_after"] = str(err.retry_after or 60)
+            return None, {"base": "rate_limited"}, placeholders
+        except CloudError as err:
+            LOGGER.debug("Tedee cloud error: %s", err)
+            return None, {"base": "cannot_connect"}, placeholders
+        if not locks:
+            return None, {"base": "no_locks"}, placeholders
+        return locks, {}, placeholders
+
+    # -- user path -------------------------------------------------------------------
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the Personal Access Key."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            key = user_input[CONF_PERSONAL_KEY].strip()
+            locks, errors, placeholders = await self._async_list_locks(key)
+            if locks is not None:
+                self._key = key
+                configured = self._async_current_ids(include_ignore=False)
+                self._locks = {
+                    lock.serial_number: lock
+                    for lock in locks
+                    if lock.serial_number not in configured
+                }
+                if not self._locks:
+                    return self.async_abort(reason="all_configured")
+                return await self.async_step_pick()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=KEY_SCHEMA,
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_pick(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick a lock of the account; say which ones Home Assistant can hear."""
+        if user_input is not None:
+            self._lock = self._locks[user_input[CONF_SERIAL]]
+            await self.async_set_unique_id(self._lock.serial_number)
+            self._abort_if_unique_id_configured()
+            return await self.async_step_pair()
+        options = [
+            {
+                "value": serial,
+                "label": f"{lock.name} ({serial}) - "
+                + (
+                    "in Bluetooth range"
+                    if async_find_lock_address(self.hass, serial)
+                    else "not heard over Bluetooth"
+                ),
+            }
+            for serial, lock in self._locks.items()
+        ]
+        return self.async_show_form(
+            step_id="pick",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_SERIAL): SelectSelector(
+                        SelectSelectorConfig(
+                            options=options, mode=SelectSelectorMode.LIST
+                        )  # type: ignore[typeddict-item]
+                    )
+                }
+            ),
+        )
+
+    async def async_step_pair(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Register a key for this host, certify it and prove it over Bluetooth."""
+        assert self._lock is not None
+        assert self._key is not None
+        errors: dict[str, str] = {}
+        if user_input is not None or not self._pair_tried:
+            self._pair_tried = True  # first visit pairs at once; submitting retries
+            try:
+                data = await async_pair(
+                    self.hass, self._cloud(self._key), self._key, self._lock
+                )
+            except PairingError as err:
+                LOGGER.debug("Pairing %s failed: %s", self._lock.serial_number, err)
+                errors["base"] = err.reason
+            except CloudAuthError:
+                errors["base"] = "invalid_auth"
+            except CloudScopeError:
+                errors["base"] = "missing_scope"
+            except CloudError as err:
+                LOGGER.debug("Pairing %s failed: %s", self._lock.serial_number, err)
+                errors["base"] = "cannot_connect"
+            else:
+                return self.async_create_entry(title=self._lock.name, data=data)
+        return self.async_show_form(
+            step_id="pair",
+            errors=errors,
+            description_placeholders={
+                "name": self._lock.name,
+                "serial": self._lock.serial_number,
+                "scope": "Mobile.ReadWrite, DeviceCertificate.Operate",
+            },
+        )
+
+    # -- discovery -------------------------------------------------------------------
+
+    async def async_step_bluetooth(
+        self, discovery_info: BluetoothServiceInfoBleak
+    ) -> ConfigFlowResult:
+        """A Tedee lock was heard over Bluetooth."""
+        serial = next(
+            (
+                s
+                for u in discovery_info.service_uuids
+                if (s := service_uuid_to_serial(u))
+            ),
+            None,
+        )
+        if serial is None:
+            return self.async_abort(reason="not_supported")
+        await self.async_set_unique_id(serial)
+        self._abort_if_unique_id_configured()
+        self._discovered_serial = serial
+        self.context["title_placeholders"] = {"name": discovery_info.name or serial}
+        return await self.async_step_bluetooth_confirm()
+
+    async def async_step_bluetooth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm; reuse the key of an entry on the same account, or ask for one."""
+        assert self._discovered_serial is not None
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"serial": self._discovered_serial}
+        known_keys = {
+            entry.data[CONF_PERSONAL_KEY]
+            for entry in self._async_current_entries(include_ignore=False)
+        }
+        if user_input is not None:
+            keys = (
+                [user_input[CONF_PERSONAL_KEY].strip()]
+                if CONF_PERSONAL_KEY in user_input
+                else sorted(known_keys)
+            )
+            for key in keys:
+                locks, errors, placeholders2 = await self._async_list_locks(key)
+                placeholders.update(placeholders2)
+                lock = next(
+                    (
+                        x
+                        for x in locks or []
+                        if x.serial_number == self._discovered_serial
+                    ),
+                    None,
+                )
+                if lock is not None:
+                    self._key, self._lock = key, lock
+                    return await self.async_step_pair()
+                if locks is not None:
+                    errors = {"base": "lock_not_on_account"}
+        schema = vol.Schema({}) if known_keys and not errors else KEY_SCHEMA
+        return self.async_show_form(
+            step_id="bluetooth_confirm",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    # -- reauth and reconfigure --------------------------------------------------------
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """The cloud rejected the key while renewing the certificate."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new key for the same account."""
+        return await self._async_new_key(
+            "reauth_confirm", self._get_reauth_entry(), user_input
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the Personal Access Key."""
+        return await self._async_new_key(
+            "reconfigure", self._get_reconfigure_entry(), user_input
+        )
+
+    async def _async_new_key(
+        self, step_id: str, entry: ConfigEntry, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"name": entry.title}
+        if user_input is not None:
+            key = user_input[CONF_PERSONAL_KEY].strip()
+            locks, errors, extra = await self._async_list_locks(key)
+            placeholders.update(extra)
+            if locks is not None:
+                if any(lock.id == entry.data[CONF_LOCK_ID] for lock in locks):
+                    return self.async_update_reload_and_abort(
+                        entry, data_updates={CONF_PERSONAL_KEY: key}
+                    )
+                errors = {"base": "lock_not_on_account"}
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=KEY_SCHEMA,
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Options: pull on unlock, connection mode, refresh interval."""
+        return TedeeBluetoothOptionsFlow()
+
+
+class TedeeBluetoothOptionsFlow(OptionsFlow):
+    """Options of one lock."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """One form with every option."""
+        if user_input is not None:
+            user_input[CONF_REFRESH_INTERVAL] = int(user_input[CONF_REFRESH_INTERVAL])
+            return self.async_create_entry(data=user_input)
+        options = self.config_entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_PULL_ON_UNLOCK, default=options.get(CONF_PULL_ON_UNLOCK, True)
+                ): bool,
+                vol.Required(
+                    CONF_CONNECTION_MODE,
+                    default=options.get(CONF_CONNECTION_MODE, MODE_ALWAYS),
+                ): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[MODE_ALWAYS, MODE_ON_DEMAND],
+                        translation_key=CONF_CONNECTION_MODE,
+                    )
+                ),
+                vol.Required(
+                    CONF_REFRESH_INTERVAL,
+                    default=options.get(
+                        CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL
+                    ),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=60,
+                        max=3600,
+                        step=30,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="s",
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)

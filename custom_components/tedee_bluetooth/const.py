@@ -1,0 +1,85 @@
+"""Constants of the Tedee Bluetooth integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+import logging
+import os
+from typing import Final
+from urllib.parse import urlparse
+
+from .tedee.cloud import DEFAULT_BASE_URL
+
+DOMAIN: Final = "tedee_bluetooth"
+LOGGER = logging.getLogger(__package__)
+
+CONF_PERSONAL_KEY: Final = "personal_access_key"
+CONF_LOCK_ID: Final = "lock_id"
+CONF_SERIAL: Final = "serial"
+CONF_MOBILE_ID: Final = "mobile_id"
+CONF_PRIVATE_KEY: Final = "private_key"
+CONF_CERTIFICATE: Final = "certificate"
+CONF_CERT_EXPIRATION: Final = "certificate_expiration"
+CONF_CERT_ISSUED: Final = "certificate_issued"
+CONF_DEVICE_PUBLIC_KEY: Final = "device_public_key"
+CONF_LOCK_TYPE: Final = "lock_type"
+
+# Options
+CONF_PULL_ON_UNLOCK: Final = "pull_spring_on_unlock"
+CONF_CONNECTION_MODE: Final = "connection_mode"
+CONF_REFRESH_INTERVAL: Final = "refresh_interval"
+MODE_ALWAYS: Final = "always_connected"
+MODE_ON_DEMAND: Final = "on_demand"
+DEFAULT_REFRESH_INTERVAL: Final = 300
+
+# Session behaviour
+CONNECT_TIMEOUT: Final = 10.0  # a command gives up if no session within this
+KEEPALIVE_INTERVAL: Final = 15.0  # well inside the lock's ~25 s idle limit
+RECONNECT_BACKOFF: Final = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
+UNAVAILABLE_GRACE: Final = 30.0
+BUSY_RETRIES: Final = 3
+BUSY_RETRY_DELAY: Final = 0.5
+CERT_REFRESH_FRACTION: Final = 0.5  # refresh when half the validity is left
+CERT_RETRY: Final = timedelta(hours=1)
+
+ATTR_ACCESS_ID: Final = "access_id"
+ATTR_USER_ID: Final = "user_id"
+ATTR_TIMESTAMP: Final = "timestamp"
+ATTR_SOURCE: Final = "source"
+
+SERVICE_FORCE_LOCK: Final = "force_lock"
+SERVICE_FORCE_UNLOCK: Final = "force_unlock"
+
+ISSUE_NOT_REGISTERED: Final = "not_registered"
+
+DEV_CLOUD_ENV: Final = "TEDEE_BLUETOOTH_DEV_CLOUD_URL"
+
+
+class ConnectionStatus(StrEnum):
+    """What the connection-status sensor shows (automations can react to it)."""
+
+    CONNECTED = "connected"
+    CONNECTING = "connecting"
+    DISCONNECTED = "disconnected"
+    OUT_OF_RANGE = "out_of_range"
+    NO_TRUSTED_TIME = "no_trusted_time"
+    INVALID_CERTIFICATE = "invalid_certificate"
+    NOT_REGISTERED = "not_registered"
+
+
+def cloud_base_url() -> str:
+    """The Tedee API, or a simulator on this machine while developing.
+
+    The override is honoured only for loopback addresses, so it can never send a
+    Personal Access Key anywhere but to the real Tedee API or this machine.
+    """
+    override = os.environ.get(DEV_CLOUD_ENV)
+    if override:
+        parsed = urlparse(override)
+        if parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost"):
+            return override
+        LOGGER.warning(
+            "Ignoring %s: only loopback addresses are allowed", DEV_CLOUD_ENV
+        )
+    return DEFAULT_BASE_URL

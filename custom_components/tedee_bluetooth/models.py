@@ -1,0 +1,134 @@
+"""Data shared between the coordinator and the entities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .tedee import LockState
+from .tedee.logs import EventId, LogRecord
+from .tedee.notifications import DoorState, LockStatusChange, Trigger
+
+
+@dataclass(slots=True)
+class TedeeLockData:
+    """What Home Assistant knows about the lock right now."""
+
+    state: LockState | None = None
+    jammed: bool = False
+    battery: int | None = None
+    charging: bool | None = None
+    door: DoorState | None = None  # None until the lock reports a door sensor
+    firmware: str | None = None
+
+    @property
+    def has_door_sensor(self) -> bool:
+        """The lock reported a door position at least once."""
+        return self.door in (DoorState.OPEN, DoorState.CLOSED)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEvent:
+    """One operation for the activity event entity."""
+
+    event_type: str
+    attributes: dict[str, Any]
+
+
+_TRIGGER_SUFFIX: dict[int, str] = {
+    Trigger.BUTTON: "button",
+    Trigger.REMOTE: "remote",
+    Trigger.AUTO_LOCK: "auto",
+}
+
+_LOG_EVENTS: dict[int, str] = {
+    EventId.LOCKED_REMOTE: "locked_remote",
+    EventId.UNLOCKED_REMOTE: "unlocked_remote",
+    EventId.LOCKED_BUTTON: "locked_button",
+    EventId.UNLOCKED_BUTTON: "unlocked_button",
+    EventId.LOCKED_AUTO: "locked_auto",
+    EventId.UNLOCKED_AUTO: "unlocked_auto",
+    EventId.LOCKED_MANUAL: "locked_manual",
+    EventId.UNLOCKED_MANUAL: "unlocked_manual",
+    EventId.JAMMED: "jammed",
+    EventId.POWER_OFF: "power_off",
+    EventId.POWER_ON: "power_on",
+    EventId.CALIBRATION: "calibrated",
+    EventId.PARTIALLY_OPEN_MANUAL: "partially_opened",
+    EventId.PARTIALLY_OPEN_BUTTON: "partially_opened",
+    EventId.PARTIALLY_OPEN_AUTO: "partially_opened",
+    EventId.PARTIALLY_OPEN_REMOTE: "partially_opened",
+    EventId.PARTIALLY_OPEN_BY_PIN: "partially_opened",
+    EventId.HOMEKIT_PARTIAL: "partially_opened",
+    EventId.PULLED_REMOTE: "opened_remote",
+    EventId.PULLED_AUTO: "opened_auto",
+    EventId.PULLED_AUTO_BY_REMOTE: "opened_auto",
+    EventId.PULLED_MANUAL: "opened_manual",
+    EventId.POSTPONED_LOCK: "lock_postponed",
+    EventId.HOMEKIT_UNLOCK: "unlocked_homekit",
+    EventId.HOMEKIT_LOCK: "locked_homekit",
+    EventId.HOMEKIT_PULL: "opened_homekit",
+    EventId.UNLOCK_BY_PIN: "unlocked_keypad",
+    EventId.PULL_SPRING_BY_PIN: "opened_keypad",
+    EventId.INCORRECT_PIN: "incorrect_pin",
+    EventId.LOCKED_BY_KEYPAD_WITH_PIN: "locked_keypad",
+    EventId.LOCKED_BY_KEYPAD_WITHOUT_PIN: "locked_keypad",
+}
+# Charging is a sensor, not an activity.
+_IGNORED_LOG_EVENTS = frozenset(
+    {EventId.BATTERY_CHARGING, EventId.BATTERY_STOP_CHARGING}
+)
+
+EVENT_TYPES: list[str] = sorted(
+    {
+        *_LOG_EVENTS.values(),
+        *(
+            f"{verb}_{suffix}"
+            for verb in ("locked", "unlocked", "opened")
+            for suffix in (*_TRIGGER_SUFFIX.values(), "manual")
+        ),
+        "other",
+    }
+)
+
+
+def event_from_status(
+    change: LockStatusChange, previous: LockState | None, now: datetime
+) -> ActivityEvent | None:
+    """The activity a LOCK_STATUS_CHANGE completes, if it completes one."""
+    if change.trigger is None:
+        return None
+    if change.jammed:
+        event_type = "jammed"
+    elif change.state is LockState.LOCKED and previous is LockState.LOCKING:
+        event_type = "locked"
+    elif change.state is LockState.UNLOCKED and previous is LockState.UNLOCKING:
+        event_type = "unlocked"
+    elif (
+        change.state is LockState.PULL_SPRING and previous is not LockState.PULL_SPRING
+    ):
+        event_type = "opened"
+    else:
+        return None
+    if event_type != "jammed":
+        event_type += "_" + _TRIGGER_SUFFIX.get(change.trigger, "manual")
+    return ActivityEvent(
+        event_type,
+        {"access_id": change.access_id, "timestamp": now.isoformat(), "source": "lock"},
+    )
+
+
+def event_from_log(record: LogRecord) -> ActivityEvent | None:
+    """The activity an activity-log record describes."""
+    if record.event_id in _IGNORED_LOG_EVENTS:
+        return None
+    return ActivityEvent(
+        _LOG_EVENTS.get(record.event_id, "other"),
+        {
+            "user_id": record.user_id,
+            "timestamp": record.timestamp.isoformat(),
+            "log_event": record.event_name,
+            "source": "activity_log",
+        },
+    )

@@ -1,0 +1,140 @@
+"""Pairing: a key pair on this host, registered and certified, proven over Bluetooth.
+
+Nothing is half-done: if any step after registering the key fails, the
+registration is deleted again before the error is reported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bleak.exc import BleakError
+from bleak_retry_connector import establish_connection
+from homeassistant.components import bluetooth
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_CERT_EXPIRATION,
+    CONF_CERT_ISSUED,
+    CONF_CERTIFICATE,
+    CONF_DEVICE_PUBLIC_KEY,
+    CONF_LOCK_ID,
+    CONF_LOCK_TYPE,
+    CONF_MOBILE_ID,
+    CONF_PERSONAL_KEY,
+    CONF_PRIVATE_KEY,
+    CONF_SERIAL,
+    LOGGER,
+)
+from .tedee import (
+    AlertCode,
+    AlertError,
+    CloudError,
+    CloudLock,
+    Credentials,
+    NotOurLockError,
+    TedeeCloud,
+    TedeeError,
+    TedeeLockClient,
+    serial_to_service_uuid,
+)
+from .tedee.crypto import generate_private_key, private_key_to_pem, public_point_b64
+
+
+class PairingError(Exception):
+    """Pairing failed; ``reason`` is a translation key of the config flow."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        """Keep the translation key."""
+        self.reason = reason
+        super().__init__(detail or reason)
+
+
+def async_find_lock_address(hass: HomeAssistant, serial: str) -> str | None:
+    """The Bluetooth address Home Assistant hears the lock with this serial at."""
+    uuid = serial_to_service_uuid(serial)
+    for info in bluetooth.async_discovered_service_info(hass, connectable=True):
+        if uuid in info.service_uuids:
+            return info.address
+    return None
+
+
+async def async_pair(
+    hass: HomeAssistant, cloud: TedeeCloud, personal_key: str, lock: CloudLock
+) -> dict[str, Any]:
+    """Register a new key, certify it and complete a handshake; return entry data."""
+    address = async_find_lock_address(hass, lock.serial_number)
+    if address is None:
+        raise PairingError("not_in_range")
+    key = generate_private_key()
+    name = f"Home Assistant ({hass.config.location_name})"[:64]
+    mobile_id = await cloud.register_mobile(name, public_point_b64(key))
+    try:
+        cert = await cloud.get_certificate(mobile_id, lock.id)
+        if cert.mobile_public_key != public_point_b64(key):
+            raise PairingError("cannot_connect", "certificate is for another key")
+        creds = Credentials(
+            private_key_to_pem(key), cert.certificate, cert.device_public_key
+        )
+        await _async_prove(hass, address, creds, cloud)
+    except BaseException:
+        try:
+            await cloud.delete_mobile(mobile_id)
+        except CloudError as err:
+            LOGGER.warning("Could not delete the unfinished registration: %s", err)
+        raise
+    return {
+        CONF_PERSONAL_KEY: personal_key,
+        CONF_LOCK_ID: lock.id,
+        CONF_SERIAL: lock.serial_number,
+        CONF_LOCK_TYPE: lock.type,
+        CONF_MOBILE_ID: mobile_id,
+        CONF_PRIVATE_KEY: creds.private_key_pem,
+        CONF_CERTIFICATE: cert.certificate,
+        CONF_CERT_EXPIRATION: cert.expiration.isoformat(),
+        CONF_CERT_ISSUED: dt_util.utcnow().isoformat(),
+        CONF_DEVICE_PUBLIC_KEY: cert.device_public_key,
+    }
+
+
+async def _async_prove(
+    hass: HomeAssistant, address: str, creds: Credentials, cloud: TedeeCloud
+) -> None:
+    """Connect, handshake and read the state once (test before configure)."""
+    import bleak
+
+    device = bluetooth.async_ble_device_from_address(hass, address, connectable=True)
+    if device is None:
+        raise PairingError("not_in_range")
+
+    async def signed_time() -> tuple[bytes, bytes]:
+        signed = await cloud.get_signed_time()
+        return signed.datetime_bytes, signed.signature
+
+    try:
+        ble = await establish_connection(
+            bleak.BleakClient, device, address, max_attempts=2
+        )
+    except (BleakError, TimeoutError) as err:
+        raise PairingError("lock_unreachable", str(err)) from err
+    client = TedeeLockClient(ble, creds, signed_time=signed_time)
+    try:
+        await client.connect()
+        await client.get_state()
+    except NotOurLockError as err:
+        raise PairingError("not_our_lock", str(err)) from err
+    except AlertError as err:
+        reason = {
+            AlertCode.NOT_REGISTERED: "lock_not_registered",
+            AlertCode.INVALID_CERT: "lock_invalid_certificate",
+            AlertCode.NO_TRUSTED_TIME: "lock_no_trusted_time",
+        }.get(err.alert or AlertCode.ERROR, "lock_unreachable")
+        raise PairingError(reason, str(err)) from err
+    except (TedeeError, BleakError) as err:
+        raise PairingError("lock_unreachable", str(err)) from err
+    finally:
+        try:
+            await client.disconnect()
+        except (TedeeError, BleakError) as err:
+            LOGGER.debug("disconnect after pairing: %s", err)

@@ -1,0 +1,101 @@
+"""Sensors: battery, connection status, signal strength."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import TedeeConfigEntry
+from .const import ConnectionStatus
+from .coordinator import TedeeBluetoothCoordinator
+from .entity import TedeeBluetoothEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TedeeSensorDescription(SensorEntityDescription):
+    """How to read one sensor from the coordinator."""
+
+    value: Callable[[TedeeBluetoothCoordinator], int | str | None]
+    always_available: bool = False
+
+
+SENSORS: tuple[TedeeSensorDescription, ...] = (
+    TedeeSensorDescription(
+        key="battery",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value=lambda c: c.data.battery,
+    ),
+    TedeeSensorDescription(
+        key="connection_status",
+        translation_key="connection_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in ConnectionStatus],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.connection_status.value,
+        always_available=True,  # automations react to alerts while the lock is away
+    ),
+    TedeeSensorDescription(
+        key="signal_strength",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value=lambda c: c.rssi,
+        always_available=True,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TedeeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """All sensors of a lock."""
+    async_add_entities(
+        TedeeSensor(entry.runtime_data, description) for description in SENSORS
+    )
+
+
+class TedeeSensor(TedeeBluetoothEntity, SensorEntity):
+    """A lock sensor."""
+
+    entity_description: TedeeSensorDescription
+
+    def __init__(
+        self,
+        coordinator: TedeeBluetoothCoordinator,
+        description: TedeeSensorDescription,
+    ) -> None:
+        """Bind the description."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def available(self) -> bool:
+        """Diagnostic sensors stay available; the rest follow the lock."""
+        return self.entity_description.always_available or super().available
+
+    @property
+    def native_value(self) -> int | str | None:
+        """Current value."""
+        return self.entity_description.value(self.coordinator)

@@ -1,0 +1,247 @@
+"""Put simulated locks in range of Home Assistant's real Bluetooth stack.
+
+A habluetooth remote scanner (the way an ESPHome Bluetooth proxy joins) advertises
+the simulated locks, and its connector's bleak backend leads into the simulator.
+Development and tests only: nothing here ships to users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import logging
+from typing import Any
+
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.descriptor import BleakGATTDescriptor
+from bleak.backends.device import BLEDevice
+from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
+from bleak.exc import BleakError
+from habluetooth import BaseHaRemoteScanner, HaBluetoothConnector
+from habluetooth.base_scanner import monotonic_time_coarse
+
+from custom_components.tedee_bluetooth.tedee.const import (
+    API_COMMANDS_CHAR_UUID,
+    LOCK_SERVICE_UUID,
+    NOTIFICATIONS_CHAR_UUID,
+    PTLS_RX_CHAR_UUID,
+    PTLS_TX_CHAR_UUID,
+)
+
+from .link import SimulatedConnection, char_uuid
+from .lock import SimulatedLock
+
+_LOGGER = logging.getLogger(__name__)
+
+SOURCE = "tedee-simulator"
+# address (upper case) -> lock; the backend looks locks up here when HA connects.
+LOCKS: dict[str, SimulatedLock] = {}
+
+_CHARACTERISTICS = {
+    NOTIFICATIONS_CHAR_UUID: ["notify"],
+    PTLS_TX_CHAR_UUID: ["notify"],
+    PTLS_RX_CHAR_UUID: ["write", "write-without-response"],
+    API_COMMANDS_CHAR_UUID: ["write", "indicate"],
+}
+
+
+def address_for(lock: SimulatedLock) -> str:
+    """A stable MAC address for a simulated lock."""
+    device_id = lock.config.device_id
+    return "D0:7E:DE:" + ":".join(f"{(device_id >> s) & 0xFF:02X}" for s in (16, 8, 0))
+
+
+class _Characteristic(BleakGATTCharacteristic):
+    def __init__(
+        self, uuid: str, handle: int, properties: list[str], mtu: Callable[[], int]
+    ):
+        super().__init__(None, lambda: mtu() - 3)
+        self._uuid = uuid
+        self._handle = handle
+        self._properties = properties
+
+    @property
+    def service_uuid(self) -> str:
+        return LOCK_SERVICE_UUID
+
+    @property
+    def service_handle(self) -> int:
+        return 1
+
+    @property
+    def handle(self) -> int:
+        return self._handle
+
+    @property
+    def uuid(self) -> str:
+        return self._uuid
+
+    @property
+    def properties(self) -> list[str]:
+        return self._properties
+
+    @property
+    def descriptors(self) -> list[BleakGATTDescriptor]:
+        return []
+
+    def get_descriptor(self, specifier: Any) -> BleakGATTDescriptor | None:
+        return None
+
+    def add_descriptor(self, descriptor: BleakGATTDescriptor) -> None:
+        raise NotImplementedError
+
+
+class _Service(BleakGATTService):
+    def __init__(self) -> None:
+        super().__init__(None)
+        self._chars: list[BleakGATTCharacteristic] = []
+
+    @property
+    def handle(self) -> int:
+        return 1
+
+    @property
+    def uuid(self) -> str:
+        return LOCK_SERVICE_UUID
+
+    @property
+    def characteristics(self) -> list[BleakGATTCharacteristic]:
+        return self._chars
+
+    def add_characteristic(self, characteristic: BleakGATTCharacteristic) -> None:
+        self._chars.append(characteristic)
+
+
+class SimulatorBackend(BaseBleakClient):
+    """A bleak backend whose peer is a simulated lock."""
+
+    def __init__(self, address_or_ble_device: BLEDevice | str, **kwargs: Any) -> None:
+        """Find the simulated lock behind the address."""
+        super().__init__(address_or_ble_device, **kwargs)
+        self._conn: SimulatedConnection | None = None
+
+    @property
+    def mtu_size(self) -> int:
+        """Negotiated ATT MTU."""
+        return self._conn.mtu_size if self._conn else 23
+
+    @property
+    def is_connected(self) -> bool:
+        """Link up."""
+        return self._conn is not None and self._conn.is_connected
+
+    async def connect(self, **kwargs: Any) -> bool:
+        """Connect to the simulated lock and expose its GATT table."""
+        lock = LOCKS.get(self.address.upper())
+        if lock is None:
+            raise BleakError(f"Device with address {self.address} was not found")
+        self._conn = lock.connect(
+            att_mtu=247, disconnected_callback=lambda _c: self._on_disconnected()
+        )
+        await self._conn.connect()
+        services = BleakGATTServiceCollection()
+        service = _Service()
+        services.add_service(service)
+        for handle, (uuid, props) in enumerate(_CHARACTERISTICS.items(), start=2):
+            char = _Characteristic(uuid, handle, props, lambda: self.mtu_size)
+            service.add_characteristic(char)
+            services.add_characteristic(char)
+        self.services = services
+        return True
+
+    def _on_disconnected(self) -> None:
+        if self._disconnected_callback is not None:
+            self._disconnected_callback()
+
+    async def disconnect(self) -> bool:
+        """Drop the link."""
+        if self._conn is not None:
+            await self._conn.disconnect()
+        return True
+
+    async def pair(self, *args: Any, **kwargs: Any) -> bool:
+        """Tedee locks do not bond."""
+        return True
+
+    async def unpair(self) -> bool:
+        """Tedee locks do not bond."""
+        return True
+
+    async def get_services(self, **kwargs: Any) -> BleakGATTServiceCollection:
+        """The lock's GATT table."""
+        if self.services is None:
+            raise BleakError("Not connected")
+        return self.services
+
+    async def read_gatt_char(self, char_specifier: Any, **kwargs: Any) -> bytearray:
+        """Nothing on the lock is readable."""
+        raise BleakError("read not permitted")
+
+    async def read_gatt_descriptor(self, handle: int, **kwargs: Any) -> bytearray:
+        """No descriptors."""
+        raise BleakError("read not permitted")
+
+    async def write_gatt_char(
+        self, characteristic: BleakGATTCharacteristic, data: Any, response: bool
+    ) -> None:
+        """Write through the simulated link."""
+        if self._conn is None:
+            raise BleakError("Not connected")
+        await self._conn.write_gatt_char(characteristic.uuid, data, response)
+
+    async def write_gatt_descriptor(self, handle: int, data: Any) -> None:
+        """No descriptors."""
+        raise BleakError("write not permitted")
+
+    async def start_notify(
+        self, characteristic: BleakGATTCharacteristic, callback: Any, **kwargs: Any
+    ) -> None:
+        """Backend callbacks take only the data."""
+        if self._conn is None:
+            raise BleakError("Not connected")
+        await self._conn.start_notify(
+            characteristic.uuid, lambda _sender, data: callback(data)
+        )
+
+    async def stop_notify(self, char_specifier: Any) -> None:
+        """Unsubscribe."""
+        if self._conn is not None:
+            await self._conn.stop_notify(char_uuid(char_specifier))
+
+
+class SimulatorScanner(BaseHaRemoteScanner):
+    """A remote scanner that hears the simulated locks."""
+
+    def __init__(self, source: str = SOURCE) -> None:
+        """Connectable, like an ESPHome proxy with active connections."""
+        connector = HaBluetoothConnector(
+            client=SimulatorBackend, source=source, can_connect=lambda: True
+        )
+        super().__init__(source, "Tedee lock simulator", connector, True)
+
+    def add_lock(self, lock: SimulatedLock, rssi: int = -62) -> str:
+        """Make a lock reachable and advertise it once; returns its address."""
+        address = address_for(lock)
+        LOCKS[address] = lock
+        self.advertise(lock, rssi)
+        return address
+
+    def advertise(self, lock: SimulatedLock, rssi: int = -62) -> None:
+        """One advertisement (with scan response) from the lock."""
+        if not lock.in_range:
+            return
+        self._async_on_advertisement(
+            address_for(lock),
+            rssi,
+            lock.config.local_name,
+            [LOCK_SERVICE_UUID, lock.config.serial_service_uuid],
+            {},
+            {},
+            None,
+            self._details,
+            monotonic_time_coarse(),
+        )
+
+    def remove_lock(self, lock: SimulatedLock) -> None:
+        """Forget a lock."""
+        LOCKS.pop(address_for(lock), None)

@@ -1,0 +1,142 @@
+"""Home Assistant test fixtures: the simulators behind HA's real Bluetooth stack."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aiohttp.test_utils import TestServer
+from homeassistant.components import bluetooth
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tedee_bluetooth.const import (
+    CONF_CERT_EXPIRATION,
+    CONF_CERT_ISSUED,
+    CONF_CERTIFICATE,
+    CONF_DEVICE_PUBLIC_KEY,
+    CONF_LOCK_ID,
+    CONF_LOCK_TYPE,
+    CONF_MOBILE_ID,
+    CONF_PERSONAL_KEY,
+    CONF_PRIVATE_KEY,
+    CONF_SERIAL,
+    DEV_CLOUD_ENV,
+    DOMAIN,
+)
+from simulator.cloud import make_app
+from simulator.ha_bridge import LOCKS, SimulatorScanner
+from simulator.lock import SimulatedLock
+
+from .world import ACCOUNT, KEY, World, fast_config, make_world
+
+
+@dataclass
+class Sim:
+    """A simulated cloud (over HTTP) and locks in range of Home Assistant."""
+
+    hass: HomeAssistant
+    world: World
+    scanner: SimulatorScanner
+    base_url: str
+    locks: list[SimulatedLock] = field(default_factory=list)
+
+    @property
+    def lock(self) -> SimulatedLock:
+        """The first lock."""
+        return self.world.lock
+
+    def advertise(self, lock: SimulatedLock | None = None, rssi: int = -62) -> None:
+        """One advertisement from a lock."""
+        self.scanner.advertise(lock or self.lock, rssi)
+
+    def entry_data(self, lock: SimulatedLock | None = None) -> dict[str, Any]:
+        """Entry data as pairing would store it (key certified by the simulated CA)."""
+        lock = lock or self.lock
+        pem, mobile_id, cert, device_key = self.world.cloud.issue_credentials(
+            ACCOUNT, lock.config.device_id
+        )
+        now = dt_util.utcnow()
+        return {
+            CONF_PERSONAL_KEY: KEY,
+            CONF_LOCK_ID: lock.config.device_id,
+            CONF_SERIAL: lock.config.serial,
+            CONF_LOCK_TYPE: lock.config.type,
+            CONF_MOBILE_ID: mobile_id,
+            CONF_PRIVATE_KEY: pem,
+            CONF_CERTIFICATE: cert,
+            CONF_CERT_EXPIRATION: (now + self.world.cloud.cert_validity).isoformat(),
+            CONF_CERT_ISSUED: now.isoformat(),
+            CONF_DEVICE_PUBLIC_KEY: device_key,
+        }
+
+    def entry(
+        self, options: dict[str, Any] | None = None, lock: SimulatedLock | None = None
+    ) -> MockConfigEntry:
+        """A config entry for a lock, added to hass (not set up)."""
+        lock = lock or self.lock
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=lock.config.name,
+            unique_id=lock.config.serial,
+            data=self.entry_data(lock),
+            options=options or {},
+        )
+        entry.add_to_hass(self.hass)
+        return entry
+
+    async def setup(self, options: dict[str, Any] | None = None) -> MockConfigEntry:
+        """Add and set up an entry for the first lock."""
+        entry = self.entry(options)
+        await self.hass.config_entries.async_setup(entry.entry_id)
+        await self.hass.async_block_till_done()
+        return entry
+
+    def add_lock(self, **config: Any) -> SimulatedLock:
+        """Another lock on the same account, in range."""
+        lock = SimulatedLock(self.world.cloud.ca.public_key, fast_config(**config))
+        self.world.cloud.add_simulated_lock(ACCOUNT, lock)
+        self.scanner.add_lock(lock)
+        self.locks.append(lock)
+        return lock
+
+
+@pytest.fixture
+async def sim(
+    hass: HomeAssistant,
+    enable_bluetooth: None,
+    enable_custom_integrations: None,
+    socket_enabled: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Sim]:
+    """Cloud on 127.0.0.1, the lock advertised through a remote scanner."""
+    world = make_world()
+    server = TestServer(make_app(world.cloud), host="127.0.0.1")
+    await server.start_server()
+    base_url = str(server.make_url("/api/v37"))
+    monkeypatch.setenv(DEV_CLOUD_ENV, base_url)
+    scanner = SimulatorScanner()
+    cancels: list[Callable[[], None]] = [
+        bluetooth.async_register_scanner(hass, scanner, connection_slots=3),
+        scanner.async_setup(),
+    ]
+    scanner.add_lock(world.lock)
+    sim = Sim(hass, world, scanner, base_url, [world.lock])
+    yield sim
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    for lock in sim.locks:
+        lock.shutdown()
+        scanner.remove_lock(lock)
+    for cancel in cancels:
+        cancel()
+    await server.close()
+    LOCKS.clear()
+
+
+ADVANCE = timedelta(seconds=1)
