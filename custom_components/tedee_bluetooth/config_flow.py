@@ -18,6 +18,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -140,7 +141,7 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
             await self.async_set_unique_id(self._lock.serial_number)
             self._abort_if_unique_id_configured()
             return await self.async_step_pair()
-        options = [
+        options: list[SelectOptionDict] = [
             {
                 "value": serial,
                 "label": f"{lock.name} ({serial}) - "
@@ -159,7 +160,7 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
                     vol.Required(CONF_SERIAL): SelectSelector(
                         SelectSelectorConfig(
                             options=options, mode=SelectSelectorMode.LIST
-                        )  # type: ignore[typeddict-item]
+                        )
                     )
                 }
             ),

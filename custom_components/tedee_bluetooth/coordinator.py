@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 import time
 from typing import TYPE_CHECKING, Any
@@ -263,11 +263,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             task.cancel()
         await self._async_drop_session()
 
-    def _spawn(self, coro: Awaitable[Any], name: str) -> None:
-        task = self.config_entry.async_create_background_task(
-            self.hass,
-            coro,
-            f"{DOMAIN} {self.serial} {name}",  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        task: asyncio.Task[Any] = self.config_entry.async_create_background_task(
+            self.hass, coro, f"{DOMAIN} {self.serial} {name}"
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.components.lock import DOMAIN as LOCK_DOMAIN
+from homeassistant.components.lock.const import DOMAIN as LOCK_DOMAIN
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_platform, service
 
