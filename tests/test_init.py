@@ -1,0 +1,325 @@
+"""Setup, entities, commands and the session, through HA's Bluetooth stack."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+import logging
+
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.tedee_bluetooth.const import (
+    CONF_CONNECTION_MODE,
+    CONF_PULL_ON_UNLOCK,
+    DOMAIN,
+    MODE_ON_DEMAND,
+)
+from custom_components.tedee_bluetooth.tedee import LockState
+from custom_components.tedee_bluetooth.tedee.commands import Command, ResultCode
+from homeassistant.components.lock import DOMAIN as LOCK_DOMAIN
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.util import dt as dt_util
+
+from .ha_fixtures import Sim
+from .world import ACCOUNT
+
+LOCK = "lock.front_door"
+STATUS = "sensor.front_door_connection_status"
+BATTERY = "sensor.front_door_battery"
+CHARGING = "binary_sensor.front_door_charging"
+
+
+async def settle(hass: HomeAssistant, seconds: float = 0.1) -> None:
+    """Let real time pass for the simulated motor, then let HA catch up."""
+    await asyncio.sleep(seconds)
+    await hass.async_block_till_done()
+
+
+async def watch(hass: HomeAssistant, entity_id: str) -> list[str]:
+    """Record every state an entity takes from now on."""
+    states: list[str] = []
+
+    @callback
+    def _record(event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if new is not None and (not states or states[-1] != new.state):
+            states.append(new.state)
+
+    async_track_state_change_event(hass, [entity_id], _record)
+    return states
+
+
+def motor(sim: Sim) -> list[tuple[int, bytes]]:
+    """Commands that move the lock, in the order the lock ran them."""
+    moving = (Command.LOCK, Command.UNLOCK, Command.PULL_SPRING)
+    return [(op, p) for op, p in sim.lock.executed if op in moving]
+
+
+async def call(hass: HomeAssistant, service: str, entity_id: str = LOCK, domain: str = LOCK_DOMAIN) -> None:
+    await hass.services.async_call(domain, service, {ATTR_ENTITY_ID: entity_id}, blocking=True)
+
+
+async def test_setup_creates_device_and_entities(
+    hass: HomeAssistant, sim: Sim, device_registry: dr.DeviceRegistry, entity_registry: er.EntityRegistry
+) -> None:
+    entry = await sim.setup()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(LOCK).state == "locked"
+    assert hass.states.get(BATTERY).state == "87"
+    assert hass.states.get(CHARGING).state == "off"
+    assert hass.states.get(STATUS).state == "connected"
+    rssi = entity_registry.async_get("sensor.front_door_signal_strength")
+    assert rssi is not None
+    assert rssi.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    device = device_registry.async_get_device(identifiers={(DOMAIN, sim.lock.config.serial)})
+    assert device is not None
+    assert device.model == "Tedee GO"
+    assert device.manufacturer == "Tedee"
+    assert device.serial_number == sim.lock.config.serial
+    assert device.sw_version == "2.4.1234"
+    assert ("bluetooth", "D0:7E:DE:00:8B:D8") in device.connections
+    assert hass.states.get("binary_sensor.front_door_door") is None  # no door sensor
+
+
+async def test_unlock_lock_open_from_the_entity(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    states = await watch(hass, LOCK)
+    await call(hass, "unlock")
+    await settle(hass)
+    assert states == ["unlocking", "unlocked"]
+    await call(hass, "lock")
+    await settle(hass)
+    assert states[-2:] == ["locking", "locked"]
+    await call(hass, "open")
+    await settle(hass, 0.2)
+    assert "opening" in states
+    assert "open" in states
+    assert states[-1] == "unlocked"
+    assert motor(sim) == [
+        (Command.UNLOCK, bytes([0x00])),
+        (Command.LOCK, bytes([0x00])),
+        (Command.PULL_SPRING, b""),
+    ]
+
+
+async def test_unlock_without_pulling_option(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup({CONF_PULL_ON_UNLOCK: False})
+    await call(hass, "unlock")
+    assert motor(sim) == [(Command.UNLOCK, bytes([0x03]))]
+
+
+async def test_force_actions(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    await call(hass, "force_unlock", domain=DOMAIN)
+    await settle(hass)
+    await call(hass, "force_lock", domain=DOMAIN)
+    assert motor(sim) == [
+        (Command.UNLOCK, bytes([0x02])),
+        (Command.LOCK, bytes([0x02])),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setup_fault", "service", "key"),
+    [
+        ("uncalibrated", "lock", "result_not_calibrated"),
+        ("dismounted", "unlock", "result_dismounted"),
+        ("no_pull", "open", "result_not_configured"),
+        ("no_permission", "unlock", "result_no_permission"),
+    ],
+)
+async def test_command_errors_are_translated(
+    hass: HomeAssistant, sim: Sim, setup_fault: str, service: str, key: str
+) -> None:
+    await sim.setup()
+    if setup_fault == "uncalibrated":
+        sim.lock.calibrated = False
+    elif setup_fault == "dismounted":
+        sim.lock.dismounted = True
+    elif setup_fault == "no_pull":
+        sim.lock.config.pull_spring_enabled = False
+    else:
+        sim.lock.faults.next_result[Command.UNLOCK] = ResultCode.NO_PERMISSION
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, service)
+    assert err.value.translation_key == key
+    assert err.value.translation_domain == DOMAIN
+
+
+async def test_busy_is_retried_briefly(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    sim.lock.faults.next_result[Command.UNLOCK] = ResultCode.BUSY
+    await call(hass, "unlock")
+    unlocks = [op for op, _ in sim.lock.executed if op == Command.UNLOCK]
+    assert len(unlocks) == 2  # the BUSY one, then the one that ran
+
+
+async def test_uncalibrated_state_is_unknown_not_unlocked(hass: HomeAssistant, sim: Sim) -> None:
+    sim.lock.state = LockState.UNCALIBRATED
+    await sim.setup()
+    assert hass.states.get(LOCK).state == "unknown"
+
+
+async def test_jam_is_shown(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    sim.lock.jam_next = True
+    await call(hass, "unlock")
+    await settle(hass)
+    assert hass.states.get(LOCK).state == "jammed"
+
+
+async def test_battery_and_charging_notifications(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    sim.lock.set_battery(41)
+    sim.lock.set_charging(True)
+    await settle(hass, 0.02)
+    assert hass.states.get(BATTERY).state == "41"
+    assert hass.states.get(CHARGING).state == "on"
+
+
+async def test_door_sensor_appears_when_reported(hass: HomeAssistant, sim: Sim) -> None:
+    sim.lock.config.has_door_sensor = True
+    await sim.setup()
+    assert hass.states.get("binary_sensor.front_door_door") is None
+    sim.lock.set_door(door_open=True)
+    await settle(hass, 0.02)
+    assert hass.states.get("binary_sensor.front_door_door").state == "on"
+    sim.lock.set_door(door_open=False)
+    await settle(hass, 0.02)
+    assert hass.states.get("binary_sensor.front_door_door").state == "off"
+
+
+async def test_unload_drops_the_link(hass: HomeAssistant, sim: Sim) -> None:
+    entry = await sim.setup()
+    assert len(sim.lock.connections) == 1
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert sim.lock.connections == []
+
+
+async def test_remove_deletes_the_mobile_registration(hass: HomeAssistant, sim: Sim) -> None:
+    entry = await sim.setup()
+    mobiles = sim.world.cloud.accounts[ACCOUNT].mobiles
+    assert entry.data["mobile_id"] in mobiles
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.data["mobile_id"] not in mobiles
+
+
+async def test_remove_with_cloud_down_still_removes(
+    hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = await sim.setup()
+    sim.world.cloud.fail_next(500)
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.config_entries.async_get_entry(entry.entry_id) is None
+    assert "Could not delete" in caplog.text
+
+
+async def test_setup_retries_when_lock_is_out_of_range(hass: HomeAssistant, sim: Sim) -> None:
+    sim.lock.go_out_of_range()
+    entry = sim.entry()
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert sim.lock.connections == []
+
+
+async def test_drop_reconnects_and_stays_available(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    states = await watch(hass, LOCK)
+    (conn,) = sim.lock.connections
+    conn.drop("radio glitch")
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
+    await settle(hass, 0.05)
+    assert hass.states.get(STATUS).state == "connected"
+    assert len(sim.lock.connections) == 1
+    assert sim.lock.connections[0] is not conn
+    assert STATE_UNAVAILABLE not in states
+
+
+async def test_out_of_range_goes_unavailable_after_grace_and_comes_back(
+    hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    await sim.setup()
+    sim.lock.go_out_of_range()
+    await settle(hass, 0.02)
+    assert hass.states.get(LOCK).state == "locked"  # grace period
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await settle(hass, 0.02)
+    assert hass.states.get(LOCK).state == STATE_UNAVAILABLE
+    assert caplog.text.count("is unavailable") == 1
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=120))
+    await settle(hass, 0.02)
+    assert caplog.text.count("is unavailable") == 1  # said once
+    sim.lock.in_range = True
+    sim.advertise()
+    await settle(hass, 0.05)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
+    await settle(hass, 0.05)
+    assert hass.states.get(LOCK).state == "locked"
+    assert hass.states.get(STATUS).state == "connected"
+    assert "is available again" in caplog.text
+
+
+async def test_command_without_session_is_refused_not_queued(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    sim.lock.go_out_of_range()
+    await settle(hass, 0.02)
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "unlock")
+    assert err.value.translation_key in ("cannot_connect", "out_of_range", "not_connected")
+    sim.lock.in_range = True
+    sim.advertise()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=60))
+    await settle(hass, 0.1)
+    assert hass.states.get(STATUS).state == "connected"
+    assert Command.UNLOCK not in [op for op, _ in sim.lock.executed]
+
+
+async def test_drop_during_a_command(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    sim.lock.faults.drop_link_at = "0x51"
+    with pytest.raises(HomeAssistantError):
+        await call(hass, "unlock")
+    assert sim.lock.state is LockState.LOCKED
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
+    await settle(hass, 0.05)
+    assert hass.states.get(STATUS).state == "connected"
+
+
+async def test_keepalive_keeps_the_session(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    before = len(sim.lock.executed)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=16))
+    await settle(hass, 0.05)
+    assert sim.lock.executed[before:] == [(Command.GET_STATE, b"")]
+
+
+async def test_on_demand_mode(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup({CONF_CONNECTION_MODE: MODE_ON_DEMAND})
+    assert sim.lock.connections == []  # let go after the first read
+    assert hass.states.get(LOCK).state == "locked"
+    await call(hass, "unlock")
+    await settle(hass)
+    assert hass.states.get(LOCK).state == "unlocked"
+    assert len(sim.lock.connections) == 1  # lingers to see the motor finish
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=21))
+    await settle(hass, 0.05)
+    assert sim.lock.connections == []
+    sim.lock.press_button()
+    await settle(hass)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=301))
+    await settle(hass, 0.1)
+    assert hass.states.get(LOCK).state == "locked"
+    assert sim.lock.connections == []
