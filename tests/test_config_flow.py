@@ -2,40 +2,338 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import SOURCE_USER
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from typing import Any
+
+import pytest
 
 from custom_components.tedee_bluetooth.const import (
+    CONF_CONNECTION_MODE,
     CONF_PERSONAL_KEY,
+    CONF_PULL_ON_UNLOCK,
+    CONF_REFRESH_INTERVAL,
     CONF_SERIAL,
     DOMAIN,
+    MODE_ON_DEMAND,
 )
-from simulator.cloud import ALL_SCOPES
+from custom_components.tedee_bluetooth.tedee.crypto import (
+    generate_private_key,
+    public_point,
+)
+from homeassistant.components.bluetooth import async_discovered_service_info
+from homeassistant.config_entries import SOURCE_BLUETOOTH, SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from simulator.lock import SimulatedLock
 
 from .ha_fixtures import Sim
-from .world import ACCOUNT, KEY
+from .world import ACCOUNT, KEY, fast_config
+
+
+async def start(hass: HomeAssistant) -> dict[str, Any]:
+    return await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )  # type: ignore[return-value]
+
+
+async def configure(
+    hass: HomeAssistant, flow_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_configure(flow_id, data)
+    await hass.async_block_till_done()
+    return result  # type: ignore[return-value]
+
+
+def mobiles(sim: Sim) -> dict[str, Any]:
+    return sim.world.cloud.accounts[ACCOUNT].mobiles
 
 
 async def test_user_flow_pairs_and_creates_entry(hass: HomeAssistant, sim: Sim) -> None:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    result = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: f"  {KEY} "})
+    assert result["step_id"] == "pick"
+    before = set(mobiles(sim))
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Front door"
+    entry = result["result"]
+    assert entry.unique_id == sim.lock.config.serial
+    assert entry.data[CONF_PERSONAL_KEY] == KEY
+    (new_mobile,) = set(mobiles(sim)) - before
+    assert entry.data["mobile_id"] == new_mobile
+    assert mobiles(sim)[new_mobile]["name"].startswith("Home Assistant")
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("lock.front_door").state == "locked"
+
+
+@pytest.mark.parametrize(
+    ("prepare", "error", "placeholder"),
+    [
+        (lambda s: None, "invalid_auth", None),
+        (
+            lambda s: s.world.cloud.add_key(
+                "wrong", ACCOUNT, frozenset({"Mobile.ReadWrite"})
+            ),
+            "missing_scope",
+            ("scope", "Device.Read"),
+        ),
+        (lambda s: s.world.cloud.fail_next(500), "cannot_connect", None),
+        (
+            lambda s: s.world.cloud.fail_next(429, retry_after=42),
+            "rate_limited",
+            ("retry_after", "42"),
+        ),
+        (
+            lambda s: s.world.cloud.fail_next(200, malformed=True),
+            "cannot_connect",
+            None,
+        ),
+        (lambda s: s.world.cloud.add_key("wrong", "empty-account"), "no_locks", None),
+    ],
+)
+async def test_user_step_errors_then_success(
+    hass: HomeAssistant,
+    sim: Sim,
+    prepare: Any,
+    error: str,
+    placeholder: tuple[str, str] | None,
+) -> None:
+    prepare(sim)
+    result = await start(hass)
+    key = "wrong" if error in ("missing_scope", "no_locks", "invalid_auth") else KEY
+    result = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: key})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    if placeholder:
+        assert result["description_placeholders"][placeholder[0]] == placeholder[1]
+    result = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: KEY})
+    assert result["step_id"] == "pick"
+
+
+async def test_pick_marks_locks_heard_over_bluetooth(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    far = SimulatedLock(
+        sim.world.cloud.ca.public_key,
+        fast_config(serial="20000000-000002", device_id=4242, name="Garage"),
+    )
+    sim.world.cloud.add_simulated_lock(ACCOUNT, far)
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    options = result["data_schema"].schema[CONF_SERIAL].config["options"]
+    labels = {o["value"]: o["label"] for o in options}
+    assert "in Bluetooth range" in labels[sim.lock.config.serial]
+    assert "not heard over Bluetooth" in labels["20000000-000002"]
+    before = dict(mobiles(sim))
+    result = await configure(hass, result["flow_id"], {CONF_SERIAL: "20000000-000002"})
+    assert result["errors"] == {"base": "not_in_range"}
+    assert mobiles(sim) == before  # nothing registered for a lock we cannot hear
+    # The lock comes into range: submitting the form again pairs it.
+    sim.scanner.add_lock(far)
+    sim.locks.append(far)
+    result = await configure(hass, result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Garage"
+
+
+@pytest.mark.parametrize(
+    ("break_it", "error"),
+    [
+        ("factory_reset", "lock_not_registered"),
+        ("out_of_range", "lock_unreachable"),
+        ("impostor", "not_our_lock"),
+        ("no_time_cloud_down", "lock_no_trusted_time"),
+        ("scope", "missing_scope"),
+    ],
+)
+async def test_failed_pairing_leaves_no_registration(
+    hass: HomeAssistant, sim: Sim, break_it: str, error: str
+) -> None:
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    before = dict(mobiles(sim))
+    if break_it == "factory_reset":
+        sim.lock.factory_reset()
+    elif break_it == "out_of_range":
+        sim.lock.go_out_of_range()  # still in HA's cache, but refuses connections
+    elif break_it == "impostor":
+        record = sim.world.cloud.accounts[ACCOUNT].locks[sim.lock.config.device_id]
+        record.device_public_point = public_point(generate_private_key())
+    elif break_it == "no_time_cloud_down":
+        sim.lock.trusted_time = False
+        sim.lock.faults.refuse_time = 99
+    else:
+        sim.world.cloud.keys[KEY] = (
+            ACCOUNT,
+            frozenset({"Device.Read", "Mobile.ReadWrite"}),
+        )
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "pick"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    assert result["step_id"] == "pair"
+    assert result["errors"] == {"base": error}
+    if break_it == "scope":
+        assert (
+            result["description_placeholders"]["scope"] == "DeviceCertificate.Operate"
+        )
+    assert mobiles(sim) == before  # the registration was deleted again
+    assert not hass.config_entries.async_entries(DOMAIN)
+    if break_it == "impostor":
+        # The certificate never reached the lock: it saw no client verify.
+        assert all(
+            c.session.server.state.name != "ESTABLISHED" for c in sim.lock.connections
+        )
+
+
+async def test_already_configured(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    assert result["title"] == "Front door"
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "all_configured"
+
+
+def discovery(hass: HomeAssistant, sim: Sim) -> Any:
+    return next(
+        info
+        for info in async_discovered_service_info(hass)
+        if info.address.startswith("D0:7E:DE")
+    )
+
+
+async def test_bluetooth_discovery_asks_for_key(hass: HomeAssistant, sim: Sim) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_BLUETOOTH}, data=discovery(hass, sim)
+    )
+    assert result["step_id"] == "bluetooth_confirm"
+    assert CONF_PERSONAL_KEY in result["data_schema"].schema
+    sim.world.cloud.add_key("other-account", "someone-else")
+    sim.world.cloud.accounts["someone-else"].locks[1] = (
+        sim.world.cloud.accounts[ACCOUNT]
+        .locks[sim.lock.config.device_id]
+        .__class__(1, "30000000-000003", "Other", 4, b"")
+    )
+    result = await configure(
+        hass, result["flow_id"], {CONF_PERSONAL_KEY: "other-account"}
+    )
+    assert result["errors"] == {"base": "lock_not_on_account"}
+    result = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: "nope"})
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: KEY})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == sim.lock.config.serial
-    mobiles = sim.world.cloud.accounts[ACCOUNT].mobiles
-    assert result["data"]["mobile_id"] in mobiles
+
+
+async def test_bluetooth_discovery_reuses_key_of_existing_entry(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    second = sim.add_lock(serial="20000000-000002", device_id=4242, name="Garage")
+    await sim.setup()
+    info = next(
+        i
+        for i in async_discovered_service_info(hass)
+        if i.name == second.config.local_name
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_BLUETOOTH}, data=info
+    )
+    assert result["step_id"] == "bluetooth_confirm"
+    assert CONF_PERSONAL_KEY not in result["data_schema"].schema
+    result = await configure(hass, result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Garage"
+    assert result["data"][CONF_PERSONAL_KEY] == KEY
+
+
+async def test_bluetooth_discovery_of_configured_lock_aborts(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_BLUETOOTH}, data=discovery(hass, sim)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_bluetooth_discovery_without_serial_aborts(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    info = discovery(hass, sim)
+    bare = info.__class__(
+        name=info.name,
+        address=info.address,
+        rssi=info.rssi,
+        manufacturer_data={},
+        service_data={},
+        service_uuids=["00000002-4899-489f-a301-fbee544b1db0"],
+        source=info.source,
+        device=info.device,
+        advertisement=info.advertisement,
+        connectable=True,
+        time=info.time,
+        tx_power=None,
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_BLUETOOTH}, data=bare
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_supported"
+
+
+@pytest.mark.parametrize("source", ["reauth", "reconfigure"])
+async def test_new_key_flows(hass: HomeAssistant, sim: Sim, source: str) -> None:
+    entry = await sim.setup()
+    sim.world.cloud.add_key("new-key", ACCOUNT)
+    sim.world.cloud.add_key("foreign", "someone-else")
+    sim.world.cloud.accounts["someone-else"].locks[1] = (
+        sim.world.cloud.accounts[ACCOUNT]
+        .locks[sim.lock.config.device_id]
+        .__class__(1, "30000000-000003", "Other", 4, b"")
+    )
+    if source == "reauth":
+        result = await entry.start_reauth_flow(hass)
+        assert result["step_id"] == "reauth_confirm"
+    else:
+        result = await entry.start_reconfigure_flow(hass)
+        assert result["step_id"] == "reconfigure"
+    result = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: "bad"})
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: "foreign"})
+    assert result["errors"] == {"base": "lock_not_on_account"}
+    result = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: "new-key"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == f"{source}_successful"
+    assert entry.data[CONF_PERSONAL_KEY] == "new-key"
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_options_flow_reloads(hass: HomeAssistant, sim: Sim) -> None:
+    entry = await sim.setup()
+    assert len(sim.lock.connections) == 1
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_PULL_ON_UNLOCK: False,
+            CONF_CONNECTION_MODE: MODE_ON_DEMAND,
+            CONF_REFRESH_INTERVAL: 120.0,
+        },
+    )
     await hass.async_block_till_done()
-    assert hass.states.get("lock.front_door") is not None
-    _ = ALL_SCOPES
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_PULL_ON_UNLOCK: False,
+        CONF_CONNECTION_MODE: MODE_ON_DEMAND,
+        CONF_REFRESH_INTERVAL: 120,
+    }
+    assert entry.runtime_data.always_connected is False
+    assert sim.lock.connections == []  # reloaded in on-demand mode

@@ -61,12 +61,19 @@ def motor(sim: Sim) -> list[tuple[int, bytes]]:
     return [(op, p) for op, p in sim.lock.executed if op in moving]
 
 
-async def call(hass: HomeAssistant, service: str, entity_id: str = LOCK, domain: str = LOCK_DOMAIN) -> None:
-    await hass.services.async_call(domain, service, {ATTR_ENTITY_ID: entity_id}, blocking=True)
+async def call(
+    hass: HomeAssistant, service: str, entity_id: str = LOCK, domain: str = LOCK_DOMAIN
+) -> None:
+    await hass.services.async_call(
+        domain, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
 
 
 async def test_setup_creates_device_and_entities(
-    hass: HomeAssistant, sim: Sim, device_registry: dr.DeviceRegistry, entity_registry: er.EntityRegistry
+    hass: HomeAssistant,
+    sim: Sim,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
 ) -> None:
     entry = await sim.setup()
     assert entry.state is ConfigEntryState.LOADED
@@ -77,7 +84,9 @@ async def test_setup_creates_device_and_entities(
     rssi = entity_registry.async_get("sensor.front_door_signal_strength")
     assert rssi is not None
     assert rssi.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    device = device_registry.async_get_device(identifiers={(DOMAIN, sim.lock.config.serial)})
+    device = device_registry.async_get_device(
+        identifiers={(DOMAIN, sim.lock.config.serial)}
+    )
     assert device is not None
     assert device.model == "Tedee GO"
     assert device.manufacturer == "Tedee"
@@ -160,7 +169,9 @@ async def test_busy_is_retried_briefly(hass: HomeAssistant, sim: Sim) -> None:
     assert len(unlocks) == 2  # the BUSY one, then the one that ran
 
 
-async def test_uncalibrated_state_is_unknown_not_unlocked(hass: HomeAssistant, sim: Sim) -> None:
+async def test_uncalibrated_state_is_unknown_not_unlocked(
+    hass: HomeAssistant, sim: Sim
+) -> None:
     sim.lock.state = LockState.UNCALIBRATED
     await sim.setup()
     assert hass.states.get(LOCK).state == "unknown"
@@ -174,7 +185,9 @@ async def test_jam_is_shown(hass: HomeAssistant, sim: Sim) -> None:
     assert hass.states.get(LOCK).state == "jammed"
 
 
-async def test_battery_and_charging_notifications(hass: HomeAssistant, sim: Sim) -> None:
+async def test_battery_and_charging_notifications(
+    hass: HomeAssistant, sim: Sim
+) -> None:
     await sim.setup()
     sim.lock.set_battery(41)
     sim.lock.set_charging(True)
@@ -204,7 +217,9 @@ async def test_unload_drops_the_link(hass: HomeAssistant, sim: Sim) -> None:
     assert sim.lock.connections == []
 
 
-async def test_remove_deletes_the_mobile_registration(hass: HomeAssistant, sim: Sim) -> None:
+async def test_remove_deletes_the_mobile_registration(
+    hass: HomeAssistant, sim: Sim
+) -> None:
     entry = await sim.setup()
     mobiles = sim.world.cloud.accounts[ACCOUNT].mobiles
     assert entry.data["mobile_id"] in mobiles
@@ -224,7 +239,9 @@ async def test_remove_with_cloud_down_still_removes(
     assert "Could not delete" in caplog.text
 
 
-async def test_setup_retries_when_lock_is_out_of_range(hass: HomeAssistant, sim: Sim) -> None:
+async def test_setup_retries_when_lock_is_out_of_range(
+    hass: HomeAssistant, sim: Sim
+) -> None:
     sim.lock.go_out_of_range()
     entry = sim.entry()
     await hass.config_entries.async_setup(entry.entry_id)
@@ -233,7 +250,9 @@ async def test_setup_retries_when_lock_is_out_of_range(hass: HomeAssistant, sim:
     assert sim.lock.connections == []
 
 
-async def test_drop_reconnects_and_stays_available(hass: HomeAssistant, sim: Sim) -> None:
+async def test_drop_reconnects_and_stays_available(
+    hass: HomeAssistant, sim: Sim
+) -> None:
     await sim.setup()
     states = await watch(hass, LOCK)
     (conn,) = sim.lock.connections
@@ -272,13 +291,19 @@ async def test_out_of_range_goes_unavailable_after_grace_and_comes_back(
     assert "is available again" in caplog.text
 
 
-async def test_command_without_session_is_refused_not_queued(hass: HomeAssistant, sim: Sim) -> None:
+async def test_command_without_session_is_refused_not_queued(
+    hass: HomeAssistant, sim: Sim
+) -> None:
     await sim.setup()
     sim.lock.go_out_of_range()
     await settle(hass, 0.02)
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "unlock")
-    assert err.value.translation_key in ("cannot_connect", "out_of_range", "not_connected")
+    assert err.value.translation_key in (
+        "cannot_connect",
+        "out_of_range",
+        "not_connected",
+    )
     sim.lock.in_range = True
     sim.advertise()
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=60))

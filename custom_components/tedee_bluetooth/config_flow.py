@@ -173,6 +173,7 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         assert self._lock is not None
         assert self._key is not None
         errors: dict[str, str] = {}
+        placeholders = {"name": self._lock.name, "serial": self._lock.serial_number}
         if user_input is not None or not self._pair_tried:
             self._pair_tried = True  # first visit pairs at once; submitting retries
             try:
@@ -184,8 +185,12 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors["base"] = err.reason
             except CloudAuthError:
                 errors["base"] = "invalid_auth"
-            except CloudScopeError:
+            except CloudScopeError as err:
                 errors["base"] = "missing_scope"
+                placeholders["scope"] = err.scope
+            except CloudRateLimitError as err:
+                errors["base"] = "rate_limited"
+                placeholders["retry_after"] = str(err.retry_after or 60)
             except CloudError as err:
                 LOGGER.debug("Pairing %s failed: %s", self._lock.serial_number, err)
                 errors["base"] = "cannot_connect"
@@ -194,11 +199,7 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="pair",
             errors=errors,
-            description_placeholders={
-                "name": self._lock.name,
-                "serial": self._lock.serial_number,
-                "scope": "Mobile.ReadWrite, DeviceCertificate.Operate",
-            },
+            description_placeholders=placeholders,
         )
 
     # -- discovery -------------------------------------------------------------------

@@ -81,6 +81,7 @@ from .tedee import (
     TedeeCloud,
     TedeeError,
     TedeeLockClient,
+    TrustedTimeError,
     UnlockParam,
     serial_to_service_uuid,
 )
@@ -449,6 +450,13 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             self._client = None
             await _quietly(client.disconnect())
             raise
+        except TrustedTimeError as err:
+            self._client = None
+            await _quietly(client.disconnect())
+            self._set_status(ConnectionStatus.NO_TRUSTED_TIME)
+            raise LockUnreachable(
+                translation_domain=DOMAIN, translation_key="no_trusted_time"
+            ) from err
         except (TedeeError, BleakError) as err:
             self._client = None
             await _quietly(client.disconnect())

@@ -37,6 +37,7 @@ from .tedee import (
     TedeeCloud,
     TedeeError,
     TedeeLockClient,
+    TrustedTimeError,
     serial_to_service_uuid,
 )
 from .tedee.crypto import generate_private_key, private_key_to_pem, public_point_b64
@@ -124,6 +125,8 @@ async def _async_prove(
         await client.get_state()
     except NotOurLockError as err:
         raise PairingError("not_our_lock", str(err)) from err
+    except TrustedTimeError as err:
+        raise PairingError("lock_no_trusted_time", str(err)) from err
     except AlertError as err:
         reason = {
             AlertCode.NOT_REGISTERED: "lock_not_registered",

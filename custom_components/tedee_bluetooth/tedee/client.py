@@ -465,12 +465,19 @@ class TedeeLockClient:
         was_up, self._up = self._up, False
         self._ptls.fail()
         self._ptls_frames.put_nowait(None)
-        if self._pending is not None and not self._pending[1].done():
-            self._pending[1].set_exception(err)
-        if self._time_result is not None and not self._time_result.done():
-            self._time_result.set_exception(err)
+        if self._pending is not None:
+            _fail(self._pending[1], err)
+        if self._time_result is not None:
+            _fail(self._time_result, err)
         if notify and was_up and self._on_session_lost is not None:
             self._on_session_lost(err)
+
+
+def _fail(future: asyncio.Future[Any], err: Exception) -> None:
+    """Fail a waiter; its waiter may be gone (cancelled), so mark it read."""
+    if not future.done():
+        future.set_exception(err)
+        future.exception()  # the awaiting side still raises; nothing logs it unread
 
 
 __all__ = [

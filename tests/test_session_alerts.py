@@ -1,0 +1,307 @@
+"""Alerts, certificates and time jumps, handled without the user."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+import json
+import time
+
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from custom_components.tedee_bluetooth.const import (
+    CONF_CERT_EXPIRATION,
+    CONF_CERT_ISSUED,
+    CONF_CERTIFICATE,
+    DOMAIN,
+    ISSUE_NOT_REGISTERED,
+)
+from custom_components.tedee_bluetooth.tedee.logs import EventId
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+
+from .ha_fixtures import Sim
+from .world import ACCOUNT, KEY
+
+LOCK = "lock.front_door"
+STATUS = "sensor.front_door_connection_status"
+ACTIVITY = "event.front_door_activity"
+
+
+async def settle(hass: HomeAssistant, seconds: float = 0.1) -> None:
+    await asyncio.sleep(seconds)
+    await hass.async_block_till_done()
+
+
+async def jump(hass: HomeAssistant, seconds: float) -> None:
+    """Fire Home Assistant's timers due within ``seconds``."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    await settle(hass, 0.05)
+
+
+def shift_clocks(sim: Sim, seconds: float) -> None:
+    """The lock and the cloud live ``seconds`` in the future."""
+    sim.lock.clock = lambda: time.time() + seconds
+    sim.world.cloud.clock = lambda: time.time() + seconds
+
+
+async def test_no_trusted_time_is_recovered_from_the_cloud(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    sim.lock.trusted_time = False
+    await sim.setup()
+    assert sim.lock.trusted_time
+    assert hass.states.get(STATUS).state == "connected"
+    assert ("GET", "/api/v37/datetime/getsignedtime") in sim.world.cloud.request_log
+
+
+async def test_need_date_time_during_a_session(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    sim.lock.lose_trusted_time()
+    await settle(hass, 0.1)
+    assert sim.lock.trusted_time
+    assert hass.states.get(STATUS).state == "connected"
+
+
+async def test_no_trusted_time_and_cloud_down(hass: HomeAssistant, sim: Sim) -> None:
+    sim.lock.trusted_time = False
+    for _ in range(5):
+        sim.world.cloud.fail_next(503, path="getsignedtime")
+    entry = sim.entry()
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_invalid_cert_is_refreshed_and_retried_once(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = sim.entry()
+    # A certificate the lock refuses (expired) while the entry thinks it is fresh.
+    sim.world.cloud.cert_validity = timedelta(days=-1)
+    stale = sim.entry_data()[CONF_CERTIFICATE]
+    sim.world.cloud.cert_validity = timedelta(days=10)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_CERTIFICATE: stale}
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_CERTIFICATE] != stale
+    assert hass.states.get(STATUS).state == "connected"
+
+
+async def test_invalid_cert_with_cloud_down(hass: HomeAssistant, sim: Sim) -> None:
+    entry = sim.entry()
+    sim.world.cloud.cert_validity = timedelta(days=-1)
+    stale = sim.entry_data()[CONF_CERTIFICATE]
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_CERTIFICATE: stale}
+    )
+    sim.world.cloud.fail_next(500, path="getformobile")
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_certificate_refreshed_at_half_validity_without_interruption(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = await sim.setup()
+    (conn,) = sim.lock.connections
+    old = entry.data[CONF_CERTIFICATE]
+    await jump(hass, 5 * 24 * 3600 + 60)
+    assert entry.data[CONF_CERTIFICATE] != old
+    assert conn.is_connected or hass.states.get(STATUS).state == "connected"
+    due = dt_util.parse_datetime(entry.data[CONF_CERT_ISSUED])
+    assert due is not None
+    assert dt_util.parse_datetime(entry.data[CONF_CERT_EXPIRATION]) > due
+
+
+async def test_cloud_failure_during_refresh_retries_later(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = await sim.setup()
+    old = entry.data[CONF_CERTIFICATE]
+    sim.world.cloud.fail_next(500, path="getformobile")
+    await jump(hass, 5 * 24 * 3600 + 60)
+    assert entry.data[CONF_CERTIFICATE] == old
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    await jump(hass, 5 * 24 * 3600 + 3600 + 120)
+    assert entry.data[CONF_CERTIFICATE] != old
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_cloud_rejects_key_during_refresh_starts_reauth(
+    hass: HomeAssistant, sim: Sim, status: int
+) -> None:
+    await sim.setup()
+    sim.world.cloud.fail_next(status, path="getformobile")
+    await jump(hass, 5 * 24 * 3600 + 60)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+
+
+async def test_ten_day_jump_renews_before_connecting(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = sim.entry()
+    issued = dt_util.utcnow() - timedelta(days=10, minutes=1)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={
+            **entry.data,
+            CONF_CERT_ISSUED: issued.isoformat(),
+            CONF_CERT_EXPIRATION: (issued + timedelta(days=10)).isoformat(),
+        },
+    )
+    old = entry.data[CONF_CERTIFICATE]
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_CERTIFICATE] != old
+
+
+async def test_expired_certificate_and_rejected_key_start_reauth(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = sim.entry()
+    issued = dt_util.utcnow() - timedelta(days=11)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={
+            **entry.data,
+            CONF_CERT_ISSUED: issued.isoformat(),
+            CONF_CERT_EXPIRATION: (issued + timedelta(days=10)).isoformat(),
+        },
+    )
+    sim.world.cloud.keys.pop(KEY)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+
+
+async def test_ten_day_jump_lock_side(hass: HomeAssistant, sim: Sim) -> None:
+    """The lock lives 10 days ahead: the old certificate is expired for it."""
+    await sim.setup()
+    shift_clocks(sim, 10 * 24 * 3600 + 60)
+    sim.lock.connections[0].drop("time jump")
+    await jump(hass, 1)
+    await settle(hass, 0.1)
+    assert hass.states.get(STATUS).state == "connected"
+
+
+async def test_24_hour_session_timeout_makes_a_new_session(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    (conn,) = sim.lock.connections
+    first_session = conn.session.server.session_id
+    shift_clocks(sim, 24 * 3600 + 5)
+    await jump(hass, 16)  # keep-alive hits the 24 h limit
+    await jump(hass, 1)
+    assert hass.states.get(STATUS).state == "connected"
+    assert hass.states.get(LOCK).state == "locked"
+    sessions = [c.session.server.session_id for c in sim.lock.connections]
+    assert sessions
+    assert first_session not in sessions
+
+
+async def test_factory_reset_raises_repair_issue(
+    hass: HomeAssistant, sim: Sim, issue_registry: ir.IssueRegistry
+) -> None:
+    await sim.setup()
+    sim.lock.factory_reset()
+    await jump(hass, 1)
+    await jump(hass, 31)
+    assert hass.states.get(STATUS).state == "not_registered"
+    assert hass.states.get(LOCK).state == STATE_UNAVAILABLE
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"{ISSUE_NOT_REGISTERED}_{sim.lock.config.serial}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "name": "Front door",
+        "serial": sim.lock.config.serial,
+    }
+
+
+async def test_flipped_bit_ends_session_and_reconnects(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    (conn,) = sim.lock.connections
+    sim.lock.faults.corrupt_next = 1
+    sim.lock.set_battery(5)  # this notification arrives tampered
+    await settle(hass, 0.05)
+    assert not conn.is_connected  # the untrustworthy session was dropped at once
+    await jump(hass, 1)
+    assert hass.states.get(STATUS).state == "connected"
+    assert len(sim.lock.connections) == 1
+    # The new session reads the real value from the lock.
+    assert hass.states.get("sensor.front_door_battery").state == "5"
+
+
+async def test_activity_events_live_and_from_logs_without_duplicates(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    fired: list[str] = []
+
+    def _on(event: object) -> None:
+        new = event.data["new_state"]  # type: ignore[attr-defined]
+        if new is not None and new.attributes.get("event_type"):
+            fired.append(new.attributes["event_type"])
+
+    from homeassistant.helpers.event import async_track_state_change_event
+
+    async_track_state_change_event(hass, [ACTIVITY], _on)
+    sim.lock.press_button()
+    await settle(hass, 0.15)
+    assert fired == ["unlocked_button"]
+    state = hass.states.get(ACTIVITY)
+    assert state.attributes["source"] == "lock"
+    assert state.attributes["access_id"] == 0
+    assert sim.lock.logs == []  # fetched after HAS_LOGS, not fired twice
+    sim.lock._log(EventId.POWER_ON, 0)  # noqa: SLF001 - a logged event with no live twin
+    await settle(hass, 0.1)
+    assert fired == ["unlocked_button", "power_on"]
+    assert hass.states.get(ACTIVITY).attributes["source"] == "activity_log"
+    await hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
+    await settle(hass, 0.15)
+    assert fired[-1] == "locked_remote"
+    assert hass.states.get(ACTIVITY).attributes["access_id"] > 0
+
+
+async def test_diagnostics_and_logs_never_show_secrets(
+    hass: HomeAssistant, sim: Sim, hass_client: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    entry = await sim.setup()
+    await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    await settle(hass)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)  # type: ignore[arg-type]
+    text = json.dumps(diagnostics)
+    secrets = [
+        KEY,
+        entry.data["private_key"],
+        entry.data["certificate"],
+        entry.data["mobile_id"],
+        *entry.data["private_key"].splitlines()[1:3],
+        entry.data["certificate"][:40],
+    ]
+    for secret in secrets:
+        assert secret not in text
+        assert secret not in caplog.text
+    assert diagnostics["entry"]["personal_access_key"] == "**REDACTED**"
+    assert diagnostics["session"]["connection_status"] == "connected"
+    assert sim.world.cloud.accounts[ACCOUNT].mobiles
