@@ -486,10 +486,10 @@ class SimulatedLock:
                 self._set_state(
                     LockState.UNKNOWN, LockStatus.JAMMED, trigger, access_id
                 )
-                self._log(EventId.JAMMED, access_id)
+                self.record_event(EventId.JAMMED, access_id)
                 return
             self._set_state(target, LockStatus.OK, trigger, access_id)
-            self._log(_event_for(target, trigger), access_id)
+            self.record_event(_event_for(target, trigger), access_id)
             if pull_after:
                 self._start_pull(trigger, access_id)
 
@@ -503,7 +503,7 @@ class SimulatedLock:
 
         def _held() -> None:
             self._set_state(LockState.PULL_SPRING, LockStatus.OK, trigger, access_id)
-            self._log(
+            self.record_event(
                 EventId.PULLED_REMOTE
                 if trigger == Trigger.REMOTE
                 else EventId.PULLED_MANUAL,
@@ -538,7 +538,8 @@ class SimulatedLock:
 
     # -- activity logs -------------------------------------------------------------------
 
-    def _log(self, event: EventId, access_id: int) -> None:
+    def record_event(self, event: EventId, access_id: int = 0) -> None:
+        """Append a signed activity-log record and announce HAS_LOGS."""
         record = LogRecord(
             event_id=event,
             source=0,

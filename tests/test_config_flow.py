@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.components.bluetooth import async_discovered_service_info
+from homeassistant.config_entries import SOURCE_BLUETOOTH, SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.tedee_bluetooth.const import (
@@ -19,10 +23,6 @@ from custom_components.tedee_bluetooth.tedee.crypto import (
     generate_private_key,
     public_point,
 )
-from homeassistant.components.bluetooth import async_discovered_service_info
-from homeassistant.config_entries import SOURCE_BLUETOOTH, SOURCE_USER, ConfigEntryState
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from simulator.lock import SimulatedLock
 
 from .ha_fixtures import Sim

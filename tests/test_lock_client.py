@@ -33,6 +33,7 @@ from custom_components.tedee_bluetooth.tedee.const import (
     PTLS_RX_CHAR_UUID,
     Header,
 )
+from custom_components.tedee_bluetooth.tedee.logs import EventId
 from custom_components.tedee_bluetooth.tedee.notifications import (
     BatteryNotification,
     DoorState,
@@ -465,12 +466,7 @@ async def test_activity_logs_are_fetched_and_deleted(world: World) -> None:
 async def test_many_logs_span_packages(world: World) -> None:
     client = await world.client()
     for _ in range(9):
-        world.lock._log(
-            __import__(
-                "custom_components.tedee_bluetooth.tedee.logs", fromlist=["EventId"]
-            ).EventId.POWER_ON,
-            0,
-        )
+        world.lock.record_event(EventId.POWER_ON)
     records = await client.get_logs()
     assert len(records) == 9
     assert records[0].event_name == "power_on"

@@ -7,6 +7,11 @@ from datetime import timedelta
 import json
 import time
 
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -21,11 +26,6 @@ from custom_components.tedee_bluetooth.const import (
     ISSUE_NOT_REGISTERED,
 )
 from custom_components.tedee_bluetooth.tedee.logs import EventId
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.util import dt as dt_util
 
 from .ha_fixtures import Sim
 from .world import ACCOUNT, KEY
@@ -272,7 +272,7 @@ async def test_activity_events_live_and_from_logs_without_duplicates(
     assert state.attributes["source"] == "lock"
     assert state.attributes["access_id"] == 0
     assert sim.lock.logs == []  # fetched after HAS_LOGS, not fired twice
-    sim.lock._log(EventId.POWER_ON, 0)  # noqa: SLF001 - a logged event with no live twin
+    sim.lock.record_event(EventId.POWER_ON, 0)
     await settle(hass, 0.1)
     assert fired == ["unlocked_button", "power_on"]
     assert hass.states.get(ACTIVITY).attributes["source"] == "activity_log"
