@@ -168,6 +168,7 @@ class SimulatedLock:
         self.logs: list[LogRecord] = []
         self.connections: list[SimulatedConnection] = []
         self.executed: list[tuple[int, bytes]] = []  # commands run, for tests
+        self.connect_attempts = 0
         self._move: asyncio.TimerHandle | None = None
         self._has_logs_timer: asyncio.TimerHandle | None = None
 
@@ -200,6 +201,7 @@ class SimulatedLock:
 
     def accept(self, conn: SimulatedConnection) -> None:
         """A central connects; refuse when out of range or all slots are taken."""
+        self.connect_attempts += 1
         if not self.in_range:
             raise BleakError(f"{self.config.local_name} is out of range")
         if len(self.connections) >= self.config.max_connections:

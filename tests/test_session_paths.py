@@ -1,0 +1,191 @@
+"""Less common session paths: back-off, range tracking, refusals, the dev cloud switch."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+import time
+from unittest.mock import patch
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.tedee_bluetooth.const import (
+    CONF_CERT_EXPIRATION,
+    CONF_CERT_ISSUED,
+    CONF_CERTIFICATE,
+    DEV_CLOUD_ENV,
+    cloud_base_url,
+)
+from custom_components.tedee_bluetooth.tedee.cloud import DEFAULT_BASE_URL
+
+from .ha_fixtures import Sim
+
+LOCK = "lock.front_door"
+STATUS = "sensor.front_door_connection_status"
+
+
+async def settle(hass: HomeAssistant, seconds: float = 0.05) -> None:
+    await asyncio.sleep(seconds)
+    await hass.async_block_till_done()
+
+
+async def jump(hass: HomeAssistant, seconds: float) -> None:
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    await settle(hass)
+
+
+@contextmanager
+def bluetooth_time(offset: float) -> Iterator[None]:
+    """Home Assistant's Bluetooth stack believes ``offset`` seconds have passed."""
+    now = time.monotonic() + offset
+
+    def fake() -> float:
+        return now
+
+    with (
+        patch("habluetooth.base_scanner.monotonic_time_coarse", fake),
+        patch("habluetooth.manager.monotonic_time_coarse", fake),
+        patch("homeassistant.components.bluetooth.MONOTONIC_TIME", fake),
+    ):
+        yield
+
+
+async def test_reconnect_backs_off_1_2_5_10_30(hass: HomeAssistant, sim: Sim) -> None:
+    await sim.setup()
+    attempts = sim.lock.connect_attempts
+    sim.lock.go_out_of_range()  # radio silent, HA still has the lock cached
+    await settle(hass)
+    seen = []
+    for step in (0.5, 1, 2, 5, 10, 30, 30):
+        await jump(hass, step)
+        seen.append(sim.lock.connect_attempts - attempts)
+    # One attempt at once, then one after each back-off step, none in between.
+    assert seen[0] >= 1
+    assert seen == sorted(seen)
+    assert seen[-1] - seen[0] <= 6
+    before = sim.lock.connect_attempts
+    await jump(hass, 29)
+    assert sim.lock.connect_attempts == before  # capped at 30 s, not faster
+    await jump(hass, 31)
+    assert sim.lock.connect_attempts > before
+
+
+async def test_out_of_range_status_from_bluetooth_tracking(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    sim.lock.go_out_of_range()
+    await settle(hass)
+    with bluetooth_time(400):
+        await jump(hass, 400)
+        await jump(hass, 301)
+    assert hass.states.get(STATUS).state == "out_of_range"
+    assert hass.states.get(LOCK).state == "unavailable"
+    sim.lock.in_range = True
+    sim.advertise()
+    await settle(hass, 0.1)
+    await jump(hass, 5)  # an attempt still in bleak-retry-connector's back-off ends
+    await jump(hass, 1)
+    assert hass.states.get(STATUS).state == "connected"
+    assert hass.states.get(LOCK).state == "locked"
+
+
+async def test_certificate_refused_even_after_renewal(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    sim.world.cloud.cert_validity = timedelta(
+        days=-1
+    )  # the cloud only hands out dead certificates
+    entry = sim.entry()
+    hass.config_entries.async_update_entry(
+        entry,
+        data={
+            **entry.data,
+            CONF_CERT_ISSUED: dt_util.utcnow().isoformat(),
+            CONF_CERT_EXPIRATION: (dt_util.utcnow() + timedelta(days=10)).isoformat(),
+        },
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "refused the certificate" in (entry.reason or "")
+
+
+async def test_signed_time_refused_by_lock(hass: HomeAssistant, sim: Sim) -> None:
+    sim.lock.trusted_time = False
+    sim.lock.faults.refuse_time = 99
+    entry = sim.entry()
+    with patch(
+        "custom_components.tedee_bluetooth.tedee.client.SIGNED_TIME_RETRY_DELAY", 0
+    ):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "no trusted time" in (entry.reason or "")
+
+
+async def test_expired_certificate_with_cloud_down_retries_setup(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = sim.entry()
+    issued = dt_util.utcnow() - timedelta(days=11)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={
+            **entry.data,
+            CONF_CERT_ISSUED: issued.isoformat(),
+            CONF_CERT_EXPIRATION: (issued + timedelta(days=10)).isoformat(),
+        },
+    )
+    sim.world.cloud.fail_next(503, path="getformobile")
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert (
+        entry.data[CONF_CERTIFICATE]
+        == sim.hass.config_entries.async_get_entry(entry.entry_id).data[
+            CONF_CERTIFICATE
+        ]
+    )
+
+
+async def test_on_demand_refresh_failure_marks_unavailable(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup({"connection_mode": "on_demand"})
+    assert hass.states.get(LOCK).state == "locked"
+    sim.lock.go_out_of_range()
+    await jump(hass, 301)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(LOCK).state == "unavailable"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, DEFAULT_BASE_URL),
+        ("http://127.0.0.1:8765/api/v37", "http://127.0.0.1:8765/api/v37"),
+        ("http://localhost:1/api/v37", "http://localhost:1/api/v37"),
+        ("https://evil.example/api/v37", DEFAULT_BASE_URL),
+        ("http://10.0.0.5/api/v37", DEFAULT_BASE_URL),
+    ],
+)
+def test_cloud_override_only_for_loopback(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    value: str | None,
+    expected: str,
+) -> None:
+    if value is None:
+        monkeypatch.delenv(DEV_CLOUD_ENV, raising=False)
+    else:
+        monkeypatch.setenv(DEV_CLOUD_ENV, value)
+    assert cloud_base_url() == expected
+    if expected == DEFAULT_BASE_URL and value:
+        assert "only loopback" in caplog.text
