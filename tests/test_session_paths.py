@@ -189,3 +189,27 @@ def test_cloud_override_only_for_loopback(
     assert cloud_base_url() == expected
     if expected == DEFAULT_BASE_URL and value:
         assert "only loopback" in caplog.text
+
+
+@pytest.mark.parametrize("step", ["hello", "verify_request", "client_verify"])
+async def test_drop_during_handshake_at_setup(
+    hass: HomeAssistant, sim: Sim, step: str
+) -> None:
+    sim.lock.faults.drop_link_at = step
+    entry = sim.entry()
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert sim.lock.connections == []
+
+
+async def test_drop_during_reconnect_handshake_then_recovers(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    sim.lock.faults.drop_link_at = "client_verify"
+    sim.lock.connections[0].drop("glitch")
+    await jump(hass, 1)  # the immediate reconnect dies in the handshake
+    await jump(hass, 2)  # the next one (after back-off) succeeds
+    assert hass.states.get(STATUS).state == "connected"
+    assert hass.states.get(LOCK).state == "locked"

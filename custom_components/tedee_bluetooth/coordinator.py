@@ -710,7 +710,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                     client = await self._async_connect()
             except TimeoutError as err:
                 raise HomeAssistantError(
-                    translation_domain=DOMAIN, translation_key="not_connected"
+                    translation_domain=DOMAIN,
+                    translation_key="not_connected",
+                    translation_placeholders={"name": self.name},
                 ) from err
             except LockUnreachable as err:
                 raise HomeAssistantError(

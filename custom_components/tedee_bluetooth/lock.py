@@ -42,7 +42,6 @@ class TedeeBluetoothLock(TedeeBluetoothEntity, LockEntity):
 
     _attr_name = None
     _attr_supported_features = LockEntityFeature.OPEN
-    _attr_translation_key = "lock"
 
     def __init__(self, coordinator: Any) -> None:
         """The main entity of the device."""
