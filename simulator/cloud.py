@@ -73,9 +73,14 @@ class InjectedFailure:
 class CloudState:
     """Everything the simulated cloud knows; tests poke at it directly."""
 
-    def __init__(self, *, clock: Callable[[], float] | None = None) -> None:
-        """Fresh CA, no accounts."""
-        self.ca = CertificateAuthority()
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] | None = None,
+        ca: CertificateAuthority | None = None,
+    ) -> None:
+        """A CA (fresh unless given), no accounts."""
+        self.ca = ca or CertificateAuthority()
         self.clock = clock or (lambda: time.time())
         self.accounts: dict[str, Account] = {}
         self.keys: dict[str, tuple[str, frozenset[str]]] = {}
@@ -319,14 +324,34 @@ def make_app(state: CloudState) -> web.Application:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve a demo cloud with one key and no locks (the demo adds its locks)."""
+    """Serve a demo cloud: one key, and the demo locks of a state file if given."""
     parser = argparse.ArgumentParser(description="Simulated Tedee cloud")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--key", default="demo-personal-access-key")
+    parser.add_argument(
+        "--locks", type=int, default=0, help="demo locks on the account"
+    )
+    parser.add_argument("--state", help="demo state file shared with the HA helper")
     args = parser.parse_args(argv)
-    state = CloudState()
+    ca = None
+    specs = []
+    if args.state:
+        from .demo import load_or_create
+
+        demo = load_or_create(args.state, args.locks)
+        ca, specs = demo.ca, demo.locks
+    state = CloudState(ca=ca)
     state.add_key(args.key)
+    for spec in specs:
+        state.add_lock(
+            "demo",
+            device_id=spec.device_id,
+            serial=spec.serial,
+            name=spec.name,
+            type=spec.type,
+            device_public_point=public_point(spec.identity_key),
+        )
     print(
         f"Simulated Tedee cloud on http://{args.host}:{args.port}{API_PREFIX}",
         flush=True,

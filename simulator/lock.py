@@ -145,12 +145,13 @@ class SimulatedLock:
         config: LockConfig | None = None,
         *,
         clock: Callable[[], float] = wall_clock,
+        identity_key: ec.EllipticCurvePrivateKey | None = None,
     ) -> None:
         """Make a lock with its own identity key that trusts the cloud's CA."""
         self.config = config or LockConfig()
         self.ca_public_key = ca_public_key
         self.clock = clock
-        self.identity_key = generate_private_key()
+        self.identity_key = identity_key or generate_private_key()
         self.faults = Faults()
         self.in_range = True
         self.registered = True

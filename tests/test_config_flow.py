@@ -337,3 +337,20 @@ async def test_options_flow_reloads(hass: HomeAssistant, sim: Sim) -> None:
     }
     assert entry.runtime_data.always_connected is False
     assert sim.lock.connections == []  # reloaded in on-demand mode
+
+
+async def test_user_flow_wins_over_a_pending_discovery(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    discovered = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_BLUETOOTH}, data=discovery(hass, sim)
+    )
+    assert discovered["step_id"] == "bluetooth_confirm"
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)

@@ -138,7 +138,11 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         """Pick a lock of the account; say which ones Home Assistant can hear."""
         if user_input is not None:
             self._lock = self._locks[user_input[CONF_SERIAL]]
-            await self.async_set_unique_id(self._lock.serial_number)
+            # The user path wins over a discovery of the same lock still on screen;
+            # Home Assistant ends that discovery when this entry is created.
+            await self.async_set_unique_id(
+                self._lock.serial_number, raise_on_progress=False
+            )
             self._abort_if_unique_id_configured()
             return await self.async_step_pair()
         options: list[SelectOptionDict] = [

@@ -1,0 +1,89 @@
+"""The demo's shared state: the simulated CA and lock identities.
+
+``scripts/develop`` runs the cloud and Home Assistant as two processes; both read
+this file (the cloud creates it) so certificates and signed times made by one are
+trusted by the locks living in the other. It lives in the git-ignored dev folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import json
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from custom_components.tedee_bluetooth.tedee.crypto import (
+    generate_private_key,
+    private_key_from_pem,
+    private_key_to_pem,
+)
+
+from .ca import CertificateAuthority
+
+NAMES = [
+    "Front door",
+    "Back door",
+    "Garage",
+    "Cellar",
+    "Office",
+    "Shed",
+    "Gate",
+    "Attic",
+]
+
+
+@dataclass
+class LockSpec:
+    """Who a demo lock is."""
+
+    serial: str
+    device_id: int
+    name: str
+    type: int
+    identity_key: ec.EllipticCurvePrivateKey
+
+
+@dataclass
+class DemoState:
+    """The CA and the locks."""
+
+    ca: CertificateAuthority
+    locks: list[LockSpec]
+
+
+def _spec(index: int, key: ec.EllipticCurvePrivateKey) -> LockSpec:
+    name = NAMES[index] if index < len(NAMES) else f"Door {index + 1}"
+    return LockSpec(
+        serial=f"1000{index:04d}-{index + 1:06d}",
+        device_id=35800 + index,
+        name=name,
+        type=2 if index % 2 else 4,
+        identity_key=key,
+    )
+
+
+def load(path: str | Path) -> DemoState:
+    """Read the state file."""
+    raw = json.loads(Path(path).read_text())
+    ca = CertificateAuthority(private_key_from_pem(raw["ca"]))
+    locks = [_spec(i, private_key_from_pem(pem)) for i, pem in enumerate(raw["locks"])]
+    return DemoState(ca, locks)
+
+
+def load_or_create(path: str | Path, count: int) -> DemoState:
+    """Load the state, growing it to ``count`` locks; create it if missing."""
+    path = Path(path)
+    state = load(path) if path.exists() else DemoState(CertificateAuthority(), [])
+    while len(state.locks) < count:
+        state.locks.append(_spec(len(state.locks), generate_private_key()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "ca": private_key_to_pem(state.ca.key),
+        "locks": [private_key_to_pem(s.identity_key) for s in state.locks],
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
+    return state

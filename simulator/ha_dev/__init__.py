@@ -1,0 +1,1 @@
+"""Development-only Home Assistant helpers (never shipped)."""

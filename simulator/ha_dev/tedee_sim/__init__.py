@@ -1,0 +1,109 @@
+"""Development-only helper: simulated Tedee locks in range of Home Assistant.
+
+A remote scanner (like an ESPHome Bluetooth proxy) advertises the demo locks with
+their lock-service and serial-number UUIDs, and its connections lead into the lock
+simulator. Services act on the lock in the hallway: press its button, jam it, open
+the door, drain the battery. Never shipped to users.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.components import bluetooth
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
+
+from simulator.demo import load
+from simulator.ha_bridge import SimulatorScanner
+from simulator.lock import LockConfig, SimulatedLock
+
+DOMAIN = "tedee_sim"
+CONF_STATE_FILE = "state_file"
+ADVERTISE_EVERY = timedelta(seconds=5)
+
+CONFIG_SCHEMA = vol.Schema(
+    {DOMAIN: vol.Schema({vol.Required(CONF_STATE_FILE): cv.string})},
+    extra=vol.ALLOW_EXTRA,
+)
+SERIAL = vol.Schema({vol.Optional("serial"): cv.string}, extra=vol.ALLOW_EXTRA)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Create the demo locks and put them in range."""
+    demo = await hass.async_add_executor_job(load, config[DOMAIN][CONF_STATE_FILE])
+    scanner = SimulatorScanner()
+    cancels = [
+        bluetooth.async_register_scanner(hass, scanner, connection_slots=3),
+        scanner.async_setup(),
+    ]
+    locks: dict[str, SimulatedLock] = {}
+    for index, spec in enumerate(demo.locks):
+        lock = SimulatedLock(
+            demo.ca.public_key,
+            LockConfig(
+                serial=spec.serial,
+                device_id=spec.device_id,
+                name=spec.name,
+                type=spec.type,
+                has_door_sensor=index == 0,
+            ),
+            identity_key=spec.identity_key,
+        )
+        locks[spec.serial] = lock
+        scanner.add_lock(lock)
+
+    @callback
+    def _advertise(_now: Any = None) -> None:
+        for lock in locks.values():
+            scanner.advertise(lock)
+
+    cancels.append(async_track_time_interval(hass, _advertise, ADVERTISE_EVERY))
+
+    @callback
+    def _stop(_event: Any) -> None:
+        for cancel in cancels:
+            cancel()
+        for lock in locks.values():
+            lock.shutdown()
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop)
+
+    def _lock(call: ServiceCall) -> SimulatedLock:
+        serial = call.data.get("serial")
+        if serial is None:
+            return next(iter(locks.values()))
+        if serial not in locks:
+            raise ServiceValidationError(f"no simulated lock {serial}")
+        return locks[serial]
+
+    actions = {
+        "press_button": lambda lock, call: lock.press_button(),
+        "jam_next": lambda lock, call: setattr(lock, "jam_next", True),
+        "open_door": lambda lock, call: lock.set_door(door_open=True),
+        "close_door": lambda lock, call: lock.set_door(door_open=False),
+        "set_battery": lambda lock, call: lock.set_battery(int(call.data["level"])),
+        "set_charging": lambda lock, call: lock.set_charging(
+            bool(call.data["charging"])
+        ),
+        "lose_time": lambda lock, call: lock.lose_trusted_time(),
+        "out_of_range": lambda lock, call: lock.go_out_of_range(),
+        "into_range": lambda lock, call: (
+            setattr(lock, "in_range", True),
+            scanner.advertise(lock),
+        ),
+    }
+    for name, action in actions.items():
+
+        @callback
+        def _handle(call: ServiceCall, action: Any = action) -> None:
+            action(_lock(call), call)
+
+        hass.services.async_register(DOMAIN, name, _handle, schema=SERIAL)
+    return True
