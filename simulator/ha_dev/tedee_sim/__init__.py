@@ -9,6 +9,7 @@ the door, drain the battery. Never shipped to users.
 from __future__ import annotations
 
 from datetime import timedelta
+import logging
 from typing import Any
 
 from homeassistant.components import bluetooth
@@ -24,6 +25,7 @@ from simulator.demo import load
 from simulator.ha_bridge import SimulatorScanner
 from simulator.lock import LockConfig, SimulatedLock
 
+_LOGGER = logging.getLogger(__name__)
 DOMAIN = "tedee_sim"
 CONF_STATE_FILE = "state_file"
 ADVERTISE_EVERY = timedelta(seconds=5)
@@ -65,6 +67,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
             scanner.advertise(lock)
 
     cancels.append(async_track_time_interval(hass, _advertise, ADVERTISE_EVERY))
+    _LOGGER.warning(
+        "Simulated Tedee locks in Bluetooth range: %s",
+        ", ".join(f"{lock.config.name} ({serial})" for serial, lock in locks.items()),
+    )
 
     @callback
     def _stop(_event: Any) -> None:
