@@ -644,6 +644,15 @@ class SimulatedLock:
         self.trusted_time = False
         self.notify_all(bytes([NotificationCode.NEED_DATE_TIME]))
 
+    def add_again(self) -> bytes:
+        """The owner adds the reset lock again in the Tedee app: new keys.
+
+        Returns the new public key, which the cloud now publishes for the lock.
+        """
+        self.registered = True
+        self.identity_key = generate_private_key()
+        return self.device_public_point
+
     def factory_reset(self) -> None:
         """Keys wiped: every central is refused with NOT_REGISTERED from now on."""
         self.registered = False

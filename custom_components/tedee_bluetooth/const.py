@@ -38,6 +38,7 @@ CONNECT_TIMEOUT: Final = 10.0  # a command gives up if no session within this
 KEEPALIVE_INTERVAL: Final = 15.0  # well inside the lock's ~25 s idle limit
 RECONNECT_BACKOFF: Final = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
 UNAVAILABLE_GRACE: Final = 30.0
+NOT_REGISTERED_RETRY: Final = 600.0  # look for the lock being added again
 BUSY_RETRIES: Final = 3
 BUSY_RETRY_DELAY: Final = 0.5
 CERT_REFRESH_FRACTION: Final = 0.5  # refresh when half the validity is left

@@ -58,6 +58,7 @@ from .const import (
     KEEPALIVE_INTERVAL,
     LOGGER,
     MODE_ALWAYS,
+    NOT_REGISTERED_RETRY,
     RECONNECT_BACKOFF,
     UNAVAILABLE_GRACE,
     ConnectionStatus,
@@ -505,21 +506,24 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             or self._connect_lock.locked()
         ):
             return
-        if self.connection_status is ConnectionStatus.NOT_REGISTERED:
-            return
-        delay = (
-            0.0
-            if immediately
-            else RECONNECT_BACKOFF[
+        not_registered = self.connection_status is ConnectionStatus.NOT_REGISTERED
+        if not_registered:
+            delay = NOT_REGISTERED_RETRY
+        elif immediately:
+            delay = 0.0
+        else:
+            delay = RECONNECT_BACKOFF[
                 min(self._reconnect_attempt, len(RECONNECT_BACKOFF) - 1)
             ]
-        )
-        self._reconnect_attempt += 1
+            self._reconnect_attempt += 1
 
         @callback
         def _fire(_now: datetime) -> None:
             self._cancel_reconnect = None
-            self._spawn(self._async_reconnect(), "reconnect")
+            if not_registered:
+                self._spawn(self._async_recheck_registration(), "registration check")
+            else:
+                self._spawn(self._async_reconnect(), "reconnect")
 
         self._cancel_reconnect = async_call_later(
             self.hass, delay, HassJob(_fire, cancel_on_shutdown=True)
@@ -536,6 +540,16 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             self._start_grace()
             if self.connection_status is not ConnectionStatus.OUT_OF_RANGE:
                 self._schedule_reconnect()
+
+    async def _async_recheck_registration(self) -> None:
+        """Has the lock been added again in the Tedee app? It then has a new key."""
+        if self._stopped:
+            return
+        if await self._async_refresh_certificate():
+            self._set_status(ConnectionStatus.DISCONNECTED)
+            await self._async_reconnect()
+        else:
+            self._schedule_reconnect()
 
     async def _async_drop_session(self) -> None:
         client, self._client = self._client, None
