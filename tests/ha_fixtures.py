@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,7 +13,10 @@ from homeassistant.components import bluetooth
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.tedee_bluetooth.const import (
     CONF_CERT_EXPIRATION,
@@ -139,4 +143,20 @@ async def sim(
     LOCKS.clear()
 
 
-ADVANCE = timedelta(seconds=1)
+LOCK = "lock.front_door"
+STATUS = "sensor.front_door_connection_status"
+BATTERY = "sensor.front_door_battery"
+CHARGING = "binary_sensor.front_door_charging"
+ACTIVITY = "event.front_door_activity"
+
+
+async def settle(hass: HomeAssistant, seconds: float = 0.1) -> None:
+    """Let real time pass (the simulated motor runs on it), then let HA catch up."""
+    await asyncio.sleep(seconds)
+    await hass.async_block_till_done()
+
+
+async def jump(hass: HomeAssistant, seconds: float) -> None:
+    """Fire Home Assistant's timers due within ``seconds``, then settle."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    await settle(hass, 0.05)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 import logging
 
@@ -26,19 +25,8 @@ from custom_components.tedee_bluetooth.const import (
 from custom_components.tedee_bluetooth.tedee import LockState
 from custom_components.tedee_bluetooth.tedee.commands import Command, ResultCode
 
-from .ha_fixtures import Sim
+from .ha_fixtures import BATTERY, CHARGING, LOCK, STATUS, Sim, settle
 from .world import ACCOUNT
-
-LOCK = "lock.front_door"
-STATUS = "sensor.front_door_connection_status"
-BATTERY = "sensor.front_door_battery"
-CHARGING = "binary_sensor.front_door_charging"
-
-
-async def settle(hass: HomeAssistant, seconds: float = 0.1) -> None:
-    """Let real time pass for the simulated motor, then let HA catch up."""
-    await asyncio.sleep(seconds)
-    await hass.async_block_till_done()
 
 
 async def watch(hass: HomeAssistant, entity_id: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 import json
 import time
@@ -13,7 +12,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -27,23 +25,8 @@ from custom_components.tedee_bluetooth.const import (
 )
 from custom_components.tedee_bluetooth.tedee.logs import EventId
 
-from .ha_fixtures import Sim
+from .ha_fixtures import ACTIVITY, LOCK, STATUS, Sim, jump, settle
 from .world import ACCOUNT, KEY
-
-LOCK = "lock.front_door"
-STATUS = "sensor.front_door_connection_status"
-ACTIVITY = "event.front_door_activity"
-
-
-async def settle(hass: HomeAssistant, seconds: float = 0.1) -> None:
-    await asyncio.sleep(seconds)
-    await hass.async_block_till_done()
-
-
-async def jump(hass: HomeAssistant, seconds: float) -> None:
-    """Fire Home Assistant's timers due within ``seconds``."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await settle(hass, 0.05)
 
 
 def shift_clocks(sim: Sim, seconds: float) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -13,7 +12,6 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.tedee_bluetooth.const import (
     CONF_CERT_EXPIRATION,
@@ -24,20 +22,7 @@ from custom_components.tedee_bluetooth.const import (
 )
 from custom_components.tedee_bluetooth.tedee.cloud import DEFAULT_BASE_URL
 
-from .ha_fixtures import Sim
-
-LOCK = "lock.front_door"
-STATUS = "sensor.front_door_connection_status"
-
-
-async def settle(hass: HomeAssistant, seconds: float = 0.05) -> None:
-    await asyncio.sleep(seconds)
-    await hass.async_block_till_done()
-
-
-async def jump(hass: HomeAssistant, seconds: float) -> None:
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await settle(hass)
+from .ha_fixtures import LOCK, STATUS, Sim, jump, settle
 
 
 @contextmanager
