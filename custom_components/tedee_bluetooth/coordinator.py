@@ -24,7 +24,7 @@ from homeassistant.exceptions import (
     ConfigEntryNotReady,
     HomeAssistantError,
 )
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import (
     async_call_later,
@@ -65,6 +65,7 @@ from .const import (
     cloud_base_url,
 )
 from .models import ActivityEvent, TedeeLockData, event_from_log, event_from_status
+from .pairing import async_find_lock_service_info
 from .tedee import (
     AlertCode,
     AlertError,
@@ -275,13 +276,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     # -- Bluetooth tracking -------------------------------------------------------------
 
     def _find_address(self) -> None:
-        for info in bluetooth.async_discovered_service_info(
-            self.hass, connectable=True
-        ):
-            if self.service_uuid in info.service_uuids:
-                self.address = info.address
-                self.rssi = info.rssi
-                return
+        if info := async_find_lock_service_info(self.hass, self.serial):
+            self.address = info.address
+            self.rssi = info.rssi
 
     @callback
     def _track_unavailable(self) -> None:
@@ -583,8 +580,6 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.async_set_updated_data(data)
 
     def _update_device_firmware(self) -> None:
-        from homeassistant.helpers import device_registry as dr
-
         registry = dr.async_get(self.hass)
         if device := registry.async_get_device(identifiers={(DOMAIN, self.serial)}):
             registry.async_update_device(device.id, sw_version=self.data.firmware)

@@ -52,13 +52,21 @@ class PairingError(Exception):
         super().__init__(detail or reason)
 
 
-def async_find_lock_address(hass: HomeAssistant, serial: str) -> str | None:
-    """The Bluetooth address Home Assistant hears the lock with this serial at."""
+def async_find_lock_service_info(
+    hass: HomeAssistant, serial: str
+) -> bluetooth.BluetoothServiceInfoBleak | None:
+    """The latest advertisement of the lock with this serial, if Home Assistant hears it."""
     uuid = serial_to_service_uuid(serial)
     for info in bluetooth.async_discovered_service_info(hass, connectable=True):
         if uuid in info.service_uuids:
-            return info.address
+            return info
     return None
+
+
+def async_find_lock_address(hass: HomeAssistant, serial: str) -> str | None:
+    """The Bluetooth address Home Assistant hears the lock with this serial at."""
+    info = async_find_lock_service_info(hass, serial)
+    return info.address if info is not None else None
 
 
 async def async_pair(
