@@ -93,6 +93,35 @@ class Sim:
         entry.add_to_hass(self.hass)
         return entry
 
+    def entry_issued_ago(self, age: timedelta) -> MockConfigEntry:
+        """An entry whose 10-day certificate was issued ``age`` ago (by its own data)."""
+        entry = self.entry()
+        issued = dt_util.utcnow() - age
+        self.hass.config_entries.async_update_entry(
+            entry,
+            data={
+                **entry.data,
+                CONF_CERT_ISSUED: issued.isoformat(),
+                CONF_CERT_EXPIRATION: (issued + timedelta(days=10)).isoformat(),
+            },
+        )
+        return entry
+
+    def entry_with_refused_certificate(self) -> tuple[MockConfigEntry, str]:
+        """An entry that thinks its certificate is fresh while the lock refuses it.
+
+        Returns the entry and that (expired) certificate.
+        """
+        entry = self.entry()
+        validity = self.world.cloud.cert_validity
+        self.world.cloud.cert_validity = timedelta(days=-1)
+        stale = self.entry_data()[CONF_CERTIFICATE]
+        self.world.cloud.cert_validity = validity
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_CERTIFICATE: stale}
+        )
+        return entry, stale
+
     async def setup(self, options: dict[str, Any] | None = None) -> MockConfigEntry:
         """Add and set up an entry for the first lock."""
         entry = self.entry(options)

@@ -66,14 +66,7 @@ async def test_no_trusted_time_and_cloud_down(hass: HomeAssistant, sim: Sim) -> 
 async def test_invalid_cert_is_refreshed_and_retried_once(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    entry = sim.entry()
-    # A certificate the lock refuses (expired) while the entry thinks it is fresh.
-    sim.world.cloud.cert_validity = timedelta(days=-1)
-    stale = sim.entry_data()[CONF_CERTIFICATE]
-    sim.world.cloud.cert_validity = timedelta(days=10)
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_CERTIFICATE: stale}
-    )
+    entry, stale = sim.entry_with_refused_certificate()
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -82,12 +75,7 @@ async def test_invalid_cert_is_refreshed_and_retried_once(
 
 
 async def test_invalid_cert_with_cloud_down(hass: HomeAssistant, sim: Sim) -> None:
-    entry = sim.entry()
-    sim.world.cloud.cert_validity = timedelta(days=-1)
-    stale = sim.entry_data()[CONF_CERTIFICATE]
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_CERTIFICATE: stale}
-    )
+    entry, _ = sim.entry_with_refused_certificate()
     sim.world.cloud.fail_next(500, path="getformobile")
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -135,16 +123,7 @@ async def test_cloud_rejects_key_during_refresh_starts_reauth(
 async def test_ten_day_jump_renews_before_connecting(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    entry = sim.entry()
-    issued = dt_util.utcnow() - timedelta(days=10, minutes=1)
-    hass.config_entries.async_update_entry(
-        entry,
-        data={
-            **entry.data,
-            CONF_CERT_ISSUED: issued.isoformat(),
-            CONF_CERT_EXPIRATION: (issued + timedelta(days=10)).isoformat(),
-        },
-    )
+    entry = sim.entry_issued_ago(timedelta(days=10, minutes=1))
     old = entry.data[CONF_CERTIFICATE]
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -155,16 +134,7 @@ async def test_ten_day_jump_renews_before_connecting(
 async def test_expired_certificate_and_rejected_key_start_reauth(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    entry = sim.entry()
-    issued = dt_util.utcnow() - timedelta(days=11)
-    hass.config_entries.async_update_entry(
-        entry,
-        data={
-            **entry.data,
-            CONF_CERT_ISSUED: issued.isoformat(),
-            CONF_CERT_EXPIRATION: (issued + timedelta(days=10)).isoformat(),
-        },
-    )
+    entry = sim.entry_issued_ago(timedelta(days=11))
     sim.world.cloud.keys.pop(KEY)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

@@ -118,16 +118,7 @@ async def test_signed_time_refused_by_lock(hass: HomeAssistant, sim: Sim) -> Non
 async def test_expired_certificate_with_cloud_down_retries_setup(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    entry = sim.entry()
-    issued = dt_util.utcnow() - timedelta(days=11)
-    hass.config_entries.async_update_entry(
-        entry,
-        data={
-            **entry.data,
-            CONF_CERT_ISSUED: issued.isoformat(),
-            CONF_CERT_EXPIRATION: (issued + timedelta(days=10)).isoformat(),
-        },
-    )
+    entry = sim.entry_issued_ago(timedelta(days=11))
     sim.world.cloud.fail_next(503, path="getformobile")
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
