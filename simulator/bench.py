@@ -19,7 +19,6 @@ from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient
 
 from .cloud import CloudState
 from .lock import LockConfig, SimulatedLock
-from .ptls_server import PTLSServer
 
 LATENCY = 0.015
 RUNS = 200
@@ -55,7 +54,7 @@ def handshake_cpu() -> tuple[float, float]:
         pending = [w.data for w in client.start(int(time.time() * 1000))]
         client_ns += clock() - t
         t = clock()
-        server = PTLSServer(lock.identity_key, 244, lock._check_certificate)
+        server = lock.ptls_server(244)
         server_ns += clock() - t
         while pending:
             frame = pending.pop(0)

@@ -21,15 +21,8 @@ import uuid
 
 from aiohttp import web
 
-from custom_components.tedee_bluetooth.tedee.crypto import (
-    generate_private_key,
-    load_public_point,
-    private_key_to_pem,
-    public_point,
-)
-from custom_components.tedee_bluetooth.tedee.errors import ProtocolError
-
 from .ca import CertificateAuthority
+from .lock_crypto import BadFrame, key_to_pem, new_key, point_key, point_of
 
 ALL_SCOPES = frozenset({"Device.Read", "Mobile.ReadWrite", "DeviceCertificate.Operate"})
 RATE_LIMIT = 700
@@ -87,6 +80,9 @@ class CloudState:
         self.cert_validity = timedelta(days=10)
         self.failures: list[InjectedFailure] = []
         self.request_log: list[tuple[str, str]] = []
+        self.wrap_base64 = (
+            False  # line-wrap keys and certificates, as vendor samples do
+        )
 
     def add_key(
         self, key: str, account: str = "demo", scopes: frozenset[str] = ALL_SCOPES
@@ -128,16 +124,16 @@ class CloudState:
 
         Returns (private key PEM, mobile id, certificate base64, device key base64).
         """
-        key = generate_private_key()
-        point = public_point(key)
+        key = new_key()
+        point = point_of(key)
         mobile_id = str(uuid.uuid4())
         acct = self.accounts[account]
         acct.mobiles[mobile_id] = {"name": "test", "public_point": point}
         lock = acct.locks[device_id]
         expires = self.clock() + self.cert_validity.total_seconds()
-        cert = self.ca.issue(device_id, mobile_id, point, int(expires * 1000))
+        cert = self.ca.issue(device_id, point, int(expires * 1000))
         return (
-            private_key_to_pem(key),
+            key_to_pem(key),
             mobile_id,
             _b64(cert),
             _b64(lock.device_public_point),
@@ -151,19 +147,23 @@ class CloudState:
 def _envelope(
     result: Any, status: int = 200, errors: list[str] | None = None
 ) -> web.Response:
-    return web.json_response(
-        {
-            "result": result,
-            "success": 200 <= status < 300,
-            "errorMessages": errors or [],
-            "statusCode": status,
-        },
-        status=status,
-    )
+    body: dict[str, Any] = {
+        "success": 200 <= status < 300,
+        "errorMessages": errors or [],
+        "statusCode": status,
+    }
+    if body["success"]:
+        body["result"] = result  # an error carries no result (PROTOCOL.md 3)
+    return web.json_response(body, status=status)
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def _b64_wrapped(data: bytes) -> str:
+    text = _b64(data)
+    return "\r\n".join(text[i : i + 64] for i in range(0, len(text), 64))
 
 
 class CloudApp:
@@ -220,6 +220,15 @@ class CloudApp:
         account = self._authorize(request, "Device.Read")
         if isinstance(account, web.Response):
             return account
+        locks = list(account.locks.values())
+        try:  # paged since API 1.26: a bare array, no total
+            page = int(request.query.get("Page", "1"))
+            per_page = int(request.query.get("ItemsPerPage", str(len(locks) or 1)))
+        except ValueError:
+            return _envelope(None, 400, ["Invalid paging"])
+        if page < 1 or per_page < 1:
+            return _envelope(None, 400, ["Invalid paging"])
+        locks = locks[(page - 1) * per_page : page * per_page]
         return _envelope(
             [
                 {
@@ -239,7 +248,7 @@ class CloudApp:
                         "pullSpringEnabled": True,
                     },
                 }
-                for lock in account.locks.values()
+                for lock in locks
             ]
         )
 
@@ -252,8 +261,8 @@ class CloudApp:
             body = await request.json()
             name = str(body["name"])
             point = base64.b64decode(body["publicKey"], validate=True)
-            load_public_point(point)
-        except (ValueError, KeyError, TypeError, ProtocolError):
+            point_key(point)
+        except (ValueError, KeyError, TypeError, BadFrame):
             return _envelope(None, 400, ["Invalid mobile registration"])
         mobile_id = str(uuid.uuid4())
         account.mobiles[mobile_id] = {"name": name, "public_point": point}
@@ -286,16 +295,16 @@ class CloudApp:
         )
         cert = self.state.ca.issue(
             lock.id,
-            request.query["mobileId"],
             mobile["public_point"],
             int(expires.timestamp() * 1000),
         )
+        enc = _b64_wrapped if self.state.wrap_base64 else _b64
         return _envelope(
             {
-                "certificate": _b64(cert),
+                "certificate": enc(cert),
                 "expirationDate": expires.isoformat().replace("+00:00", "Z"),
-                "devicePublicKey": _b64(lock.device_public_point),
-                "mobilePublicKey": _b64(mobile["public_point"]),
+                "devicePublicKey": enc(lock.device_public_point),
+                "mobilePublicKey": enc(mobile["public_point"]),
             }
         )
 
@@ -350,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
             serial=spec.serial,
             name=spec.name,
             type=spec.type,
-            device_public_point=public_point(spec.identity_key),
+            device_public_point=point_of(spec.identity_key),
         )
     print(
         f"Simulated Tedee cloud on http://{args.host}:{args.port}{API_PREFIX}",

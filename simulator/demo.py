@@ -14,13 +14,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from custom_components.tedee_bluetooth.tedee.crypto import (
-    generate_private_key,
-    private_key_from_pem,
-    private_key_to_pem,
-)
-
 from .ca import CertificateAuthority
+from .lock_crypto import key_from_pem, key_to_pem, new_key
 
 NAMES = [
     "Front door",
@@ -67,8 +62,8 @@ def _spec(index: int, key: ec.EllipticCurvePrivateKey) -> LockSpec:
 def load(path: str | Path) -> DemoState:
     """Read the state file."""
     raw = json.loads(Path(path).read_text())
-    ca = CertificateAuthority(private_key_from_pem(raw["ca"]))
-    locks = [_spec(i, private_key_from_pem(pem)) for i, pem in enumerate(raw["locks"])]
+    ca = CertificateAuthority(key_from_pem(raw["ca"]))
+    locks = [_spec(i, key_from_pem(pem)) for i, pem in enumerate(raw["locks"])]
     return DemoState(ca, locks)
 
 
@@ -77,11 +72,11 @@ def load_or_create(path: str | Path, count: int) -> DemoState:
     path = Path(path)
     state = load(path) if path.exists() else DemoState(CertificateAuthority(), [])
     while len(state.locks) < count:
-        state.locks.append(_spec(len(state.locks), generate_private_key()))
+        state.locks.append(_spec(len(state.locks), new_key()))
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
-        "ca": private_key_to_pem(state.ca.key),
-        "locks": [private_key_to_pem(s.identity_key) for s in state.locks],
+        "ca": key_to_pem(state.ca.key),
+        "locks": [key_to_pem(s.identity_key) for s in state.locks],
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:

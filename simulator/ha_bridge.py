@@ -20,16 +20,15 @@ from bleak.exc import BleakError
 from habluetooth import BaseHaRemoteScanner, HaBluetoothConnector
 from habluetooth.base_scanner import monotonic_time_coarse
 
-from custom_components.tedee_bluetooth.tedee.const import (
-    API_COMMANDS_CHAR_UUID,
-    LOCK_SERVICE_UUID,
-    NOTIFICATIONS_CHAR_UUID,
-    PTLS_RX_CHAR_UUID,
-    PTLS_TX_CHAR_UUID,
-)
-
 from .link import SimulatedConnection, char_uuid
 from .lock import SimulatedLock
+from .wire import (
+    API as API_COMMANDS_CHAR_UUID,
+    LOCK_SERVICE as LOCK_SERVICE_UUID,
+    NOTIFICATIONS as NOTIFICATIONS_CHAR_UUID,
+    PTLS_RX as PTLS_RX_CHAR_UUID,
+    PTLS_TX as PTLS_TX_CHAR_UUID,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

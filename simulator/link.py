@@ -14,24 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from bleak.exc import BleakError
 
-from custom_components.tedee_bluetooth.tedee.const import (
-    API_COMMANDS_CHAR_UUID,
-    ATT_HEADER_SIZE,
-    MAX_ATTRIBUTE_LENGTH,
-    NOTIFICATIONS_CHAR_UUID,
-    PTLS_RX_CHAR_UUID,
-    PTLS_TX_CHAR_UUID,
-)
+from .wire import API, ATT_OVERHEAD, MAX_ATTRIBUTE, NOTIFICATIONS, PTLS_RX, PTLS_TX
 
 if TYPE_CHECKING:
     from .lock import SimulatedLock
 
 _LOGGER = logging.getLogger(__name__)
 
-WRITABLE = frozenset({PTLS_RX_CHAR_UUID, API_COMMANDS_CHAR_UUID})
-NOTIFYING = frozenset(
-    {PTLS_TX_CHAR_UUID, NOTIFICATIONS_CHAR_UUID, API_COMMANDS_CHAR_UUID}
-)
+WRITABLE = frozenset({PTLS_RX, API})
+NOTIFYING = frozenset({PTLS_TX, NOTIFICATIONS, API})
 
 
 def char_uuid(specifier: Any) -> str:
@@ -157,7 +148,7 @@ class SimulatedConnection:
             raise BleakError("Not connected")
         if uuid not in WRITABLE:
             raise BleakError(f"characteristic {uuid} is not writable")
-        limit = MAX_ATTRIBUTE_LENGTH if response else self.mtu_size - ATT_HEADER_SIZE
+        limit = MAX_ATTRIBUTE if response else self.mtu_size - ATT_OVERHEAD
         if len(payload) > limit:
             raise BleakError(
                 f"write of {len(payload)} bytes exceeds the limit of {limit}"
@@ -199,9 +190,17 @@ class SimulatedConnection:
     # -- lock side -----------------------------------------------------------------
 
     def send(self, uuid: str, frame: bytes, extra_delay: float = 0.0) -> None:
-        """Queue a frame from the lock to the client."""
+        """Queue a frame from the lock to the client.
+
+        A notification or indication carries at most ATT MTU - 3 bytes; the lock
+        never fragments, so a longer one is a simulator bug and is refused loudly.
+        """
         if not self._connected:
             return
+        if len(frame) > self.mtu_size - ATT_OVERHEAD:
+            raise BleakError(
+                f"notification of {len(frame)} bytes exceeds ATT MTU {self.mtu_size}"
+            )
         loop = asyncio.get_running_loop()
         self._downlink.put(loop.time() + self.latency + extra_delay, (uuid, frame))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 import hashlib
 import logging
 import struct
@@ -20,48 +19,35 @@ import uuid as uuid_mod
 from bleak.exc import BleakError
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from custom_components.tedee_bluetooth.tedee.commands import (
-    Command,
-    LockState,
-    LockStatus,
-    ResultCode,
-    UnlockParam,
-)
-from custom_components.tedee_bluetooth.tedee.const import (
-    API_COMMANDS_CHAR_UUID,
-    NOTIFICATIONS_CHAR_UUID,
-    PTLS_RX_CHAR_UUID,
-    PTLS_TX_CHAR_UUID,
-    AlertCode,
-    Header,
-    serial_to_service_uuid,
-)
-from custom_components.tedee_bluetooth.tedee.crypto import (
-    generate_private_key,
-    public_point,
-    sign_digest,
-)
-from custom_components.tedee_bluetooth.tedee.errors import IntegrityError
-from custom_components.tedee_bluetooth.tedee.logs import (
-    EventId,
-    LogRecord,
-    encode_log_package,
-    encode_log_record,
-)
-from custom_components.tedee_bluetooth.tedee.notifications import (
-    DoorState,
-    NotificationCode,
-    Trigger,
-)
-
+from .activity_log import Entry, encode_package, entries_that_fit
 from .ca import CertificateInvalid, verify_certificate, verify_time
 from .link import SimulatedConnection
+from .lock_crypto import BadFrame, new_key, point_of
 from .ptls_server import PTLSServer, ServerAlert, ServerState
+from .wire import (
+    API,
+    ATT_OVERHEAD,
+    NOTIFICATIONS,
+    PTLS_RX,
+    PTLS_TX,
+    Alert,
+    Cause,
+    Door,
+    Event,
+    Frame,
+    Note,
+    Op,
+    Result,
+    State,
+    Status,
+    UnlockMode,
+    serial_service,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
 SESSION_LIFETIME = 24 * 3600.0
-MOVING = frozenset({LockState.LOCKING, LockState.UNLOCKING, LockState.PULLING})
+MOVING = frozenset({State.LOCKING, State.UNLOCKING, State.PULLING})
 
 
 def wall_clock() -> float:
@@ -100,7 +86,7 @@ class LockConfig:
     @property
     def serial_service_uuid(self) -> str:
         """The advertised serial-number service UUID."""
-        return serial_to_service_uuid(self.serial)
+        return serial_service(self.serial)
 
 
 @dataclass
@@ -114,6 +100,7 @@ class Faults:
     delay_next: float = 0.0  # hold the next frame to the client this long
     lose_next: int = 0  # silently lose the next N frames to the client
     refuse_time: int = 0  # refuse the next N signed times
+    error_on_verify: int = 0  # answer the next N client verifies with alert ERROR
     logs_busy: int = 0  # answer GET_LOGS_TLV with BUSY this many times
     next_result: dict[int, int] = field(default_factory=dict)  # opcode -> forced result
 
@@ -151,24 +138,23 @@ class SimulatedLock:
         self.config = config or LockConfig()
         self.ca_public_key = ca_public_key
         self.clock = clock
-        self.identity_key = identity_key or generate_private_key()
+        self.identity_key = identity_key or new_key()
         self.faults = Faults()
         self.in_range = True
         self.registered = True
         self.trusted_time = True
         self.calibrated = True
         self.dismounted = False
-        self.state = LockState.LOCKED
-        self.status = LockStatus.OK
+        self.state = State.LOCKED
+        self.status = Status.OK
         self.battery = 87
         self.charging = False
-        self.door = (
-            DoorState.CLOSED if self.config.has_door_sensor else DoorState.UNKNOWN
-        )
+        self.door = Door.CLOSED if self.config.has_door_sensor else Door.NOT_PAIRED
         self.jam_next = False
-        self.logs: list[LogRecord] = []
+        self.logs: list[Entry] = []
         self.connections: list[SimulatedConnection] = []
         self.executed: list[tuple[int, bytes]] = []  # commands run, for tests
+        self.signed_time_writes: list[bool] = []  # True where it came sealed
         self.connect_attempts = 0
         self._move: asyncio.TimerHandle | None = None
         self._has_logs_timer: asyncio.TimerHandle | None = None
@@ -176,7 +162,7 @@ class SimulatedLock:
     @property
     def device_public_point(self) -> bytes:
         """The lock's public key as the cloud publishes it."""
-        return public_point(self.identity_key)
+        return point_of(self.identity_key)
 
     @property
     def moving(self) -> bool:
@@ -211,9 +197,7 @@ class SimulatedLock:
                 "connections in use"
             )
         self.connections.append(conn)
-        server = PTLSServer(
-            self.identity_key, min(conn.mtu_size - 3, 255), self._check_certificate
-        )
+        server = self.ptls_server(min(conn.mtu_size - ATT_OVERHEAD, 255))
         session = Session(server)
         conn.session = session
         loop = asyncio.get_running_loop()
@@ -246,7 +230,7 @@ class SimulatedLock:
 
     def _idle_drop(self, conn: SimulatedConnection) -> None:
         # The lock says DISCONNECTED on PTLS TX, then drops the link.
-        conn.send(PTLS_TX_CHAR_UUID, bytes([Header.PTLS_ALERT, AlertCode.DISCONNECTED]))
+        conn.send(PTLS_TX, bytes([Frame.ALERT, Alert.DISCONNECTED]))
         asyncio.get_running_loop().call_later(
             conn.latency + 0.001, conn.drop, "idle timeout"
         )
@@ -271,16 +255,16 @@ class SimulatedLock:
     def handle_write(self, conn: SimulatedConnection, uuid: str, data: bytes) -> None:
         """Process one write, as the lock's firmware would."""
         self._arm_idle(conn)
-        if uuid == PTLS_RX_CHAR_UUID:
+        if uuid == PTLS_RX:
             self._handle_ptls(conn, data)
-        elif uuid == API_COMMANDS_CHAR_UUID:
+        elif uuid == API:
             self._handle_api(conn, data)
 
     _STEPS: ClassVar[dict[int, str]] = {
-        Header.PTLS_HELLO: "hello",
-        Header.PTLS_SERVER_VERIFY: "verify_request",
-        Header.PTLS_CLIENT_VERIFY_I: "client_verify",
-        Header.PTLS_CLIENT_VERIFY_II: "client_verify",
+        Frame.HELLO: "hello",
+        Frame.SERVER_VERIFY: "verify_request",
+        Frame.CLIENT_VERIFY_MORE: "client_verify",
+        Frame.CLIENT_VERIFY_LAST: "client_verify",
     }
 
     def _step_name(self, header: int) -> str:
@@ -289,20 +273,25 @@ class SimulatedLock:
     def _handle_ptls(self, conn: SimulatedConnection, data: bytes) -> None:
         session: Session = conn.session
         if not data:
-            self._alert(conn, AlertCode.ERROR)
+            self._alert(conn, Alert.ERROR)
             return
         if self.faults.drop_link_at == self._step_name(data[0]):
             self.faults.drop_link_at = None
             conn.drop(f"fault injected at {self._step_name(data[0])}")
             return
-        if data[0] == Header.PTLS_HELLO:
+        if data[0] == Frame.HELLO:
             session.hello_seen = True
             if not self.registered:
-                self._alert(conn, AlertCode.NOT_REGISTERED)
+                self._alert(conn, Alert.NOT_REGISTERED)
                 return
             if not self.trusted_time:
-                self._alert(conn, AlertCode.NO_TRUSTED_TIME)
+                self._alert(conn, Alert.NO_TRUSTED_TIME)
                 return
+        if data[0] == Frame.CLIENT_VERIFY_LAST and self.faults.error_on_verify > 0:
+            self.faults.error_on_verify -= 1
+            session.server.fail()
+            self._alert(conn, Alert.ERROR)
+            return
         try:
             replies = session.server.receive(data)
         except ServerAlert as alert:
@@ -310,48 +299,55 @@ class SimulatedLock:
             self._alert(conn, alert.code)
             return
         for frame in replies:
-            conn.send(PTLS_TX_CHAR_UUID, frame)
+            conn.send(PTLS_TX, frame)
         if session.server.state is ServerState.ESTABLISHED and replies:
             session.started = self.clock()
 
-    def _check_certificate(self, cert: bytes) -> bytes:
+    def ptls_server(self, mtu: int) -> PTLSServer:
+        """A PTLS machine of this lock, announcing ``mtu`` (ATT MTU - 3)."""
+        return PTLSServer(
+            self.identity_key, mtu, self.check_certificate, clock=self.clock
+        )
+
+    def check_certificate(self, cert: bytes) -> bytes:
+        """The mobile key a certificate vouches for on this lock; else a refusal."""
         try:
             info = verify_certificate(self.ca_public_key, cert)
         except CertificateInvalid as err:
-            raise ServerAlert(AlertCode.INVALID_CERT, str(err)) from err
+            raise ServerAlert(Alert.INVALID_CERT, str(err)) from err
         if info.device_id != self.config.device_id:
-            raise ServerAlert(AlertCode.INVALID_CERT, "certificate is for another lock")
+            raise ServerAlert(Alert.INVALID_CERT, "certificate is for another lock")
         if info.not_after_ms <= self.clock() * 1000:
-            raise ServerAlert(AlertCode.INVALID_CERT, "certificate expired")
+            raise ServerAlert(Alert.INVALID_CERT, "certificate expired")
         return info.mobile_point
 
-    def _alert(self, conn: SimulatedConnection, code: AlertCode) -> None:
-        conn.send(PTLS_TX_CHAR_UUID, bytes([Header.PTLS_ALERT, code]))
+    def _alert(self, conn: SimulatedConnection, code: Alert) -> None:
+        conn.send(PTLS_TX, bytes([Frame.ALERT, code]))
 
     def _handle_api(self, conn: SimulatedConnection, data: bytes) -> None:
         session: Session = conn.session
         if not data:
             return
         kind = data[0] & 0x0F
-        if kind == Header.DATA_NOT_ENCRYPTED:
-            if len(data) >= 2 and data[1] == Command.SET_SIGNED_DATETIME:
+        if kind == Frame.PLAIN:
+            if len(data) >= 2 and data[1] == Op.SET_SIGNED_DATETIME:
                 self._set_signed_time(conn, data[2:], encrypted=False)
             return  # everything else must be sealed: ignored, like the firmware does
-        if kind != Header.DATA_ENCRYPTED:
+        if kind != Frame.SEALED:
             return
         server = session.server
         if server.state is not ServerState.ESTABLISHED or server.rx is None:
-            self._alert(conn, AlertCode.ERROR)
+            self._alert(conn, Alert.ERROR)
             return
         if self.clock() - session.started > SESSION_LIFETIME:
-            server.state = ServerState.WAIT_HELLO
-            self._alert(conn, AlertCode.TIMEOUT)
+            server.fail()
+            self._alert(conn, Alert.TIMEOUT)
             return
         try:
             plain = server.rx.open(data[1:])
-        except IntegrityError:
-            server.state = ServerState.WAIT_HELLO
-            self._alert(conn, AlertCode.ERROR)
+        except BadFrame:
+            server.fail()
+            self._alert(conn, Alert.ERROR)
             return
         if not plain:
             return
@@ -359,14 +355,12 @@ class SimulatedLock:
             self.faults.drop_link_at = None
             conn.drop("fault injected at a command")
             return
-        if plain[0] == Command.SET_SIGNED_DATETIME:
+        if plain[0] == Op.SET_SIGNED_DATETIME:
             self._set_signed_time(conn, plain[1:], encrypted=True)
             return
         self.executed.append((plain[0], bytes(plain[1:])))
         result, payload = self._run_command(conn, plain[0], plain[1:])
-        self._send_sealed(
-            conn, API_COMMANDS_CHAR_UUID, bytes([plain[0], result]) + payload
-        )
+        self._send_sealed(conn, API, bytes([plain[0], result]) + payload)
 
     def _send_sealed(self, conn: SimulatedConnection, uuid: str, plain: bytes) -> None:
         session: Session = conn.session
@@ -384,12 +378,13 @@ class SimulatedLock:
             sealed[len(sealed) // 2] ^= 0x01
         delay, self.faults.delay_next = self.faults.delay_next, 0.0
         session.header_roll = (session.header_roll + 1) & 0x0F
-        header = (session.header_roll << 4) | Header.DATA_ENCRYPTED
+        header = (session.header_roll << 4) | Frame.SEALED
         conn.send(uuid, bytes([header]) + bytes(sealed), extra_delay=delay)
 
     def _set_signed_time(
         self, conn: SimulatedConnection, body: bytes, *, encrypted: bool
     ) -> None:
+        self.signed_time_writes.append(encrypted)
         ok = (
             len(body) > 8
             and verify_time(self.ca_public_key, body[:8], body[8:]) is not None
@@ -399,15 +394,11 @@ class SimulatedLock:
             ok = False
         if ok:
             self.trusted_time = True
-        response = bytes([Command.SET_SIGNED_DATETIME, ResultCode.SUCCESS])
-        if encrypted:
-            self._send_sealed(conn, API_COMMANDS_CHAR_UUID, response)
-        else:
-            conn.send(
-                API_COMMANDS_CHAR_UUID, bytes([Header.DATA_NOT_ENCRYPTED]) + response
-            )
-        status = bytes([NotificationCode.SIGNED_DATETIME, 0x00 if ok else 0x01])
-        conn.send(NOTIFICATIONS_CHAR_UUID, bytes([Header.DATA_NOT_ENCRYPTED]) + status)
+        # Sealed or not, the lock always answers unencrypted (PROTOCOL.md 5).
+        response = bytes([Frame.PLAIN, Op.SET_SIGNED_DATETIME, Result.SUCCESS])
+        conn.send(API, response)
+        status = bytes([Note.SIGNED_DATETIME, 0x00 if ok else 0x01])
+        conn.send(NOTIFICATIONS, bytes([Frame.PLAIN]) + status)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -418,80 +409,78 @@ class SimulatedLock:
         if forced is not None:
             return forced, b""
         session: Session = conn.session
-        if opcode == Command.GET_STATE:
-            return ResultCode.SUCCESS, bytes([self.state, self.status])
-        if opcode == Command.GET_BATTERY:
-            return ResultCode.SUCCESS, bytes([self.battery, int(self.charging)])
-        if opcode == Command.GET_VERSION:
+        if opcode == Op.GET_STATE:
+            return Result.SUCCESS, bytes([self.state, self.status])
+        if opcode == Op.GET_BATTERY:
+            return Result.SUCCESS, bytes([self.battery, int(self.charging)])
+        if opcode == Op.GET_VERSION:
             major, minor, build = self.config.firmware
-            return ResultCode.SUCCESS, struct.pack(">BBH", major, minor, build)
-        if opcode == Command.GET_LOGS_TLV:
-            return self._get_logs()
-        if opcode in (Command.LOCK, Command.UNLOCK, Command.PULL_SPRING):
-            return self._operate(opcode, params, Trigger.REMOTE, session.access_id)
-        return ResultCode.INVALID_PARAM, b""
+            return Result.SUCCESS, struct.pack(">BBH", major, minor, build)
+        if opcode == Op.GET_LOGS_TLV:
+            return self._get_logs(conn)
+        if opcode in (Op.LOCK, Op.UNLOCK, Op.PULL_SPRING):
+            return self._operate(opcode, params, Cause.REMOTE, session.access_id)
+        return Result.INVALID_PARAM, b""
 
     def _operate(
-        self, opcode: int, params: bytes, trigger: Trigger, access_id: int
+        self, opcode: int, params: bytes, trigger: Cause, access_id: int
     ) -> tuple[int, bytes]:
         if self.dismounted:
-            return ResultCode.DISMOUNTED, b""
+            return Result.DISMOUNTED, b""
         if not self.calibrated:
-            return ResultCode.NOT_CALIBRATED, b""
+            return Result.NOT_CALIBRATED, b""
         if self.moving:
-            return ResultCode.BUSY, b""
+            return Result.BUSY, b""
         param = params[0] if params else 0
-        if opcode == Command.LOCK:
+        if opcode == Op.LOCK:
             if param not in (0x00, 0x02):
-                return ResultCode.INVALID_PARAM, b""
-            self._start_move(LockState.LOCKING, LockState.LOCKED, trigger, access_id)
-            return ResultCode.SUCCESS, b""
-        if opcode == Command.UNLOCK:
-            if param > UnlockParam.WITHOUT_PULL:
-                return ResultCode.INVALID_PARAM, b""
-            pull = param == UnlockParam.NORMAL and self.config.auto_pull
+                return Result.INVALID_PARAM, b""
+            self._start_move(State.LOCKING, State.LOCKED, trigger, access_id)
+            return Result.SUCCESS, b""
+        if opcode == Op.UNLOCK:
+            if param > UnlockMode.WITHOUT_PULL:
+                return Result.INVALID_PARAM, b""
+            pull = param == UnlockMode.NORMAL and self.config.auto_pull
             self._start_move(
-                LockState.UNLOCKING,
-                LockState.UNLOCKED,
+                State.UNLOCKING,
+                State.UNLOCKED,
                 trigger,
                 access_id,
                 pull_after=pull,
             )
-            return ResultCode.SUCCESS, b""
+            return Result.SUCCESS, b""
         if not self.config.pull_spring_enabled:
-            return ResultCode.NOT_CONFIGURED, b""
-        if self.state == LockState.LOCKED:
+            return Result.NOT_CONFIGURED, b""
+        if self.state == State.LOCKED:
             self._start_move(
-                LockState.UNLOCKING,
-                LockState.UNLOCKED,
+                State.UNLOCKING,
+                State.UNLOCKED,
                 trigger,
                 access_id,
                 pull_after=True,
             )
         else:
             self._start_pull(trigger, access_id)
-        return ResultCode.SUCCESS, b""
+        return Result.SUCCESS, b""
 
     def _start_move(
         self,
-        moving: LockState,
-        target: LockState,
-        trigger: Trigger,
+        moving: State,
+        target: State,
+        trigger: Cause,
         access_id: int,
         *,
         pull_after: bool = False,
     ) -> None:
-        self._set_state(moving, LockStatus.OK, trigger, access_id)
+        self._set_state(moving, Status.OK, trigger, access_id)
         jam, self.jam_next = self.jam_next, False
 
         def _finish() -> None:
             if jam:
-                self._set_state(
-                    LockState.UNKNOWN, LockStatus.JAMMED, trigger, access_id
-                )
-                self.record_event(EventId.JAMMED, access_id)
+                self._set_state(State.UNKNOWN, Status.JAMMED, trigger, access_id)
+                self.record_event(Event.JAMMED, access_id)
                 return
-            self._set_state(target, LockStatus.OK, trigger, access_id)
+            self._set_state(target, Status.OK, trigger, access_id)
             self.record_event(_event_for(target, trigger), access_id)
             if pull_after:
                 self._start_pull(trigger, access_id)
@@ -500,23 +489,21 @@ class SimulatedLock:
             self.config.move_time, _finish
         )
 
-    def _start_pull(self, trigger: Trigger, access_id: int) -> None:
-        self._set_state(LockState.PULLING, LockStatus.OK, trigger, access_id)
+    def _start_pull(self, trigger: Cause, access_id: int) -> None:
+        self._set_state(State.PULLING, Status.OK, trigger, access_id)
         loop = asyncio.get_running_loop()
 
         def _held() -> None:
-            self._set_state(LockState.PULL_SPRING, LockStatus.OK, trigger, access_id)
+            self._set_state(State.PULL_SPRING, Status.OK, trigger, access_id)
             self.record_event(
-                EventId.PULLED_REMOTE
-                if trigger == Trigger.REMOTE
-                else EventId.PULLED_MANUAL,
+                Event.PULLED_REMOTE if trigger == Cause.REMOTE else Event.PULLED_MANUAL,
                 access_id,
             )
             self._move = loop.call_later(
                 self.config.pull_hold,
                 self._set_state,
-                LockState.UNLOCKED,
-                LockStatus.OK,
+                State.UNLOCKED,
+                Status.OK,
                 trigger,
                 access_id,
             )
@@ -524,12 +511,12 @@ class SimulatedLock:
         self._move = loop.call_later(self.config.pull_time, _held)
 
     def _set_state(
-        self, state: LockState, status: LockStatus, trigger: Trigger, access_id: int
+        self, state: State, status: Status, trigger: Cause, access_id: int
     ) -> None:
         self.state = state
         self.status = status
         self.notify_all(
-            bytes([NotificationCode.LOCK_STATUS_CHANGE, state, status, trigger])
+            bytes([Note.LOCK_STATUS_CHANGE, state, status, trigger])
             + struct.pack(">I", access_id)
             + bytes([self.door])
         )
@@ -537,32 +524,21 @@ class SimulatedLock:
     def notify_all(self, payload: bytes) -> None:
         """Send a sealed notification on every established session."""
         for conn in list(self.connections):
-            self._send_sealed(conn, NOTIFICATIONS_CHAR_UUID, payload)
+            self._send_sealed(conn, NOTIFICATIONS, payload)
 
     # -- activity logs -------------------------------------------------------------------
 
-    def record_event(self, event: EventId, access_id: int = 0) -> None:
-        """Append a signed activity-log record and announce HAS_LOGS."""
-        record = LogRecord(
-            event_id=event,
-            source=0,
-            timestamp=datetime.fromtimestamp(int(self.clock() * 1000) / 1000, tz=UTC),
-            device_id=self.config.device_id,
-            user_id=access_id or None,
-            pin_alias=None,
-            signature=b"\x00",
-        )
-        unsigned = encode_log_record(record)[:-3]
-        signature = sign_digest(self.identity_key, hashlib.sha256(unsigned).digest())
+    def record_event(
+        self, event: Event, user_id: int = 0, *, pin_alias: str | None = None
+    ) -> None:
+        """Remember an activity-log entry and announce HAS_LOGS."""
         self.logs.append(
-            LogRecord(
-                record.event_id,
-                record.source,
-                record.timestamp,
-                record.device_id,
-                record.user_id,
-                record.pin_alias,
-                signature,
+            Entry(
+                event=event,
+                time_ms=int(self.clock() * 1000),
+                device_id=self.config.device_id,
+                user_id=user_id or None,
+                pin_alias=pin_alias,
             )
         )
         self.logs = self.logs[-100:]  # the lock keeps about 100
@@ -574,24 +550,28 @@ class SimulatedLock:
             self._has_logs_timer = None
         if not self.logs:
             return
-        self.notify_all(bytes([NotificationCode.HAS_LOGS]))
+        self.notify_all(bytes([Note.HAS_LOGS]))
         self._has_logs_timer = asyncio.get_running_loop().call_later(
             self.config.has_logs_interval, self._announce_logs
         )
 
-    def _get_logs(self) -> tuple[int, bytes]:
+    def _get_logs(self, conn: SimulatedConnection) -> tuple[int, bytes]:
         if self.faults.logs_busy > 0:
             self.faults.logs_busy -= 1
-            return ResultCode.BUSY, b""
-        batch = self.logs[: self.config.logs_per_package]
-        self.logs = self.logs[len(batch) :]
+            return Result.BUSY, b""
+        if not self.logs:
+            return Result.NOT_FOUND, b""
+        # What one sealed indication can carry: header, opcode, result and tag aside.
+        room = conn.mtu_size - ATT_OVERHEAD - 1 - 2 - 16
+        count = min(self.config.logs_per_package, entries_that_fit(self.logs, room))
+        if count == 0:
+            return Result.ERROR, b""  # the MTU is too small for a package
+        batch, self.logs = self.logs[:count], self.logs[count:]
         if not self.logs and self._has_logs_timer is not None:
             self._has_logs_timer.cancel()
             self._has_logs_timer = None
-        if not batch:
-            return ResultCode.NOT_FOUND, b""
-        result = ResultCode.SUCCESS if self.logs else ResultCode.NOT_FOUND
-        return result, encode_log_package(batch)
+        result = Result.SUCCESS if self.logs else Result.NOT_FOUND
+        return result, encode_package(batch, self.identity_key)
 
     # -- the physical world --------------------------------------------------------------
 
@@ -599,50 +579,44 @@ class SimulatedLock:
         """Someone presses the lock's button: toggle, like the real one."""
         if self.moving:
             return
-        if self.state == LockState.LOCKED:
+        if self.state == State.LOCKED:
             self._start_move(
-                LockState.UNLOCKING,
-                LockState.UNLOCKED,
-                Trigger.BUTTON,
+                State.UNLOCKING,
+                State.UNLOCKED,
+                Cause.BUTTON,
                 0,
                 pull_after=self.config.auto_pull,
             )
         else:
-            self._start_move(LockState.LOCKING, LockState.LOCKED, Trigger.BUTTON, 0)
+            self._start_move(State.LOCKING, State.LOCKED, Cause.BUTTON, 0)
 
     def auto_lock(self) -> None:
         """The auto-lock timer fires."""
-        if not self.moving and self.state != LockState.LOCKED:
-            self._start_move(LockState.LOCKING, LockState.LOCKED, Trigger.AUTO_LOCK, 0)
+        if not self.moving and self.state != State.LOCKED:
+            self._start_move(State.LOCKING, State.LOCKED, Cause.AUTO_LOCK, 0)
 
     def set_door(self, door_open: bool) -> None:
         """The door sensor reports open or closed."""
         if not self.config.has_door_sensor:
             raise RuntimeError("this lock has no door sensor")
-        self.door = DoorState.OPEN if door_open else DoorState.CLOSED
-        self._set_state(self.state, self.status, Trigger.DOOR_SENSOR, 0)
+        self.door = Door.OPEN if door_open else Door.CLOSED
+        self._set_state(self.state, self.status, Cause.DOOR_SENSOR, 0)
 
     def set_battery(self, level: int) -> None:
         """Battery level changes."""
         self.battery = max(0, min(100, level))
-        self.notify_all(
-            bytes([NotificationCode.BATTERY_STATE, self.battery, int(self.charging)])
-        )
+        self.notify_all(bytes([Note.BATTERY_STATE, self.battery, int(self.charging)]))
 
     def set_charging(self, charging: bool) -> None:
         """A charger is plugged in or out."""
         self.charging = charging
-        code = (
-            NotificationCode.BATTERY_START_CHARGING
-            if charging
-            else NotificationCode.BATTERY_STOP_CHARGING
-        )
+        code = Note.BATTERY_START_CHARGING if charging else Note.BATTERY_STOP_CHARGING
         self.notify_all(bytes([code, self.battery]))
 
     def lose_trusted_time(self) -> None:
         """Power loss: the lock forgets the time and asks for it."""
         self.trusted_time = False
-        self.notify_all(bytes([NotificationCode.NEED_DATE_TIME]))
+        self.notify_all(bytes([Note.NEED_DATE_TIME]))
 
     def add_again(self) -> bytes:
         """The owner adds the reset lock again in the Tedee app: new keys.
@@ -650,7 +624,7 @@ class SimulatedLock:
         Returns the new public key, which the cloud now publishes for the lock.
         """
         self.registered = True
-        self.identity_key = generate_private_key()
+        self.identity_key = new_key()
         return self.device_public_point
 
     def factory_reset(self) -> None:
@@ -660,14 +634,14 @@ class SimulatedLock:
             conn.drop("factory reset")
 
 
-def _event_for(state: LockState, trigger: Trigger) -> EventId:
-    locked = state == LockState.LOCKED
+def _event_for(state: State, trigger: Cause) -> Event:
+    locked = state == State.LOCKED
     table = {
-        Trigger.REMOTE: (EventId.LOCKED_REMOTE, EventId.UNLOCKED_REMOTE),
-        Trigger.BUTTON: (EventId.LOCKED_BUTTON, EventId.UNLOCKED_BUTTON),
-        Trigger.AUTO_LOCK: (EventId.LOCKED_AUTO, EventId.UNLOCKED_AUTO),
+        Cause.REMOTE: (Event.LOCKED_REMOTE, Event.UNLOCKED_REMOTE),
+        Cause.BUTTON: (Event.LOCKED_BUTTON, Event.UNLOCKED_BUTTON),
+        Cause.AUTO_LOCK: (Event.LOCKED_AUTO, Event.UNLOCKED_AUTO),
     }
-    pair = table.get(trigger, (EventId.LOCKED_MANUAL, EventId.UNLOCKED_MANUAL))
+    pair = table.get(trigger, (Event.LOCKED_MANUAL, Event.UNLOCKED_MANUAL))
     return pair[0] if locked else pair[1]
 
 

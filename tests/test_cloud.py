@@ -20,6 +20,7 @@ from custom_components.tedee_bluetooth.tedee import (
 )
 from custom_components.tedee_bluetooth.tedee.crypto import (
     generate_private_key,
+    public_point,
     public_point_b64,
 )
 from simulator.ca import verify_certificate, verify_time
@@ -68,7 +69,7 @@ async def test_pairing_calls(
     info = verify_certificate(
         world.cloud.ca.public_key, base64.b64decode(cert.certificate)
     )
-    assert info.mobile_id == mobile_id
+    assert info.mobile_point == public_point(key)
     assert "certificate" not in repr(cert).lower().replace("devicecertificate", "")
     signed = await api.get_signed_time()
     assert verify_time(

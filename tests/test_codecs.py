@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from custom_components.tedee_bluetooth.tedee import (
@@ -20,11 +18,6 @@ from custom_components.tedee_bluetooth.tedee.commands import (
     decode_version,
     encode_command,
 )
-from custom_components.tedee_bluetooth.tedee.logs import (
-    LogRecord,
-    encode_log_package,
-    parse_log_package,
-)
 from custom_components.tedee_bluetooth.tedee.notifications import (
     BatteryNotification,
     CalibrationFinished,
@@ -37,68 +30,6 @@ from custom_components.tedee_bluetooth.tedee.notifications import (
     UnknownNotification,
     decode_notification,
 )
-
-# PROTOCOL.md section 7: one PowerOn record, lock 35800, 2024-02-14, 70-byte signature.
-EXAMPLE = (
-    bytes.fromhex(
-        "01010103012a0401000508000001 8da51124fe".replace(" ", "")
-        + "06040000 8bd8".replace(" ", "")
-        + "070400000000"
-    )
-    + bytes([0x02, 0x46])
-    + bytes(range(70))
-)
-
-
-def test_protocol_example_log_package() -> None:
-    (record,) = parse_log_package(EXAMPLE)
-    assert record.event_name == "power_on"
-    assert record.device_id == 35800
-    assert record.user_id == 0
-    assert record.timestamp.date().isoformat() == "2024-02-14"
-    assert len(record.signature) == 70
-
-
-def test_log_roundtrip_and_unknown_event() -> None:
-    record = LogRecord(
-        0x99, 0, datetime(2025, 1, 1, tzinfo=UTC), 7, None, "Front", b"\x01" * 8
-    )
-    (parsed,) = parse_log_package(encode_log_package([record]))
-    assert parsed == record
-    assert parsed.event_name == "event_0x99"
-    assert parse_log_package(b"") == []
-    assert parse_log_package(b"\x01\x01\x01") == []
-
-
-@pytest.mark.parametrize(
-    "package",
-    [
-        b"\x01",  # truncated header
-        b"\x01\x05\x01",  # runs past the end
-        b"\x03\x01\x2a",  # no VERSION first
-        b"\x01\x01\x02",  # unsupported version
-        b"\x01\x01\x01\x01\x01\x01",  # VERSION repeated
-        b"\x01\x01\x01\x03\x02\x2a\x00",  # wrong fixed length
-        b"\x01\x01\x01\x03\x01\x2a",  # record without SIGNATURE
-        b"\x01\x01\x01\x03\x01\x2a\x03\x01\x2a",  # repeated tag
-        b"\x01\x01\x01\x03\x01\x2a\x02\x00",  # empty signature
-        b"\x01\x01\x01\x03\x01\x2a\x02\x01\x00",  # lacks date and device
-        b"\x01\x01\x01\x08\x21" + bytes(33),  # PIN alias too long
-        b"\x01\x01\x01\x03\x01\x2a\x05\x08"
-        + b"\xff" * 8
-        + b"\x06\x04"
-        + bytes(4)
-        + b"\x02\x01\x00",
-    ],
-)
-def test_malformed_log_packages_raise_protocol_error(package: bytes) -> None:
-    with pytest.raises(ProtocolError):
-        parse_log_package(package)
-
-
-def test_unknown_log_tags_are_skipped() -> None:
-    package = EXAMPLE[:3] + b"\x7f\x02ab" + EXAMPLE[3:]
-    assert len(parse_log_package(package)) == 1
 
 
 def test_lock_status_change_short_and_extended() -> None:
@@ -137,7 +68,7 @@ def test_other_notifications() -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [b"", b"\xba\x02", b"\xa0\x32", b"\xa0\x65\x00", b"\xbc", b"\xb3", b"\x7b"],
+    [b"", b"\xba\x02", b"\xa0\x32", b"\xbc", b"\xb3", b"\x7b"],
 )
 def test_malformed_notifications(payload: bytes) -> None:
     with pytest.raises(ProtocolError):
@@ -155,10 +86,11 @@ def test_responses() -> None:
     assert decode_state(b"\x06\x00").state is LockState.LOCKED
     assert decode_battery(b"\x64\x00").level == 100
     assert str(decode_version(b"\x02\x04\x04\xd2")) == "2.4.1234"
+    # The SDK's example: 2.4.23523 and one unexplained byte, which is ignored.
+    assert str(decode_version(bytes.fromhex("0204 5be3 01"))) == "2.4.23523"
     for fn, bad in (
         (decode_response, b"\x51"),
         (decode_state, b"\x06"),
-        (decode_battery, b"\x65\x00"),
         (decode_battery, b"\x10"),
         (decode_version, b"\x01\x02\x03"),
     ):
@@ -173,6 +105,19 @@ def test_serial_uuid_mapping() -> None:
     assert service_uuid_to_serial(uuid.upper()) == "12345678-901234"
     assert service_uuid_to_serial("00000002-4899-489f-a301-fbee544b1db0") is None
     assert service_uuid_to_serial("abcd0000-5678-9012-3400-000000000000") is None
+    # Older (1.1) locks carry their MAC in the last 12 digits: only 20 count.
+    assert service_uuid_to_serial("12340000-5678-9012-3400-a4c138f01b2e") == (
+        "12345678-901234"
+    )
+    assert service_uuid_to_serial("12340000-5678-9012-34ff-000000000000") is None
     for bad in ("1234", "12345678-90123a", "1234567890123456"):
         with pytest.raises(ValueError):
             serial_to_service_uuid(bad)
+
+
+def test_battery_levels_over_100_read_as_100() -> None:
+    """The vendor's clients clamp; a lock reporting 101 % must not break anything."""
+    assert decode_battery(b"\x65\x01") == decode_battery(b"\x64\x01")
+    assert decode_battery(b"\xff\x00").level == 100
+    assert decode_notification(b"\xa0\x65\x00") == BatteryNotification(0xA0, 100, False)
+    assert decode_notification(b"\xbc\xc8") == BatteryNotification(0xBC, 100, True)

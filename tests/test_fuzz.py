@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -21,7 +22,7 @@ from custom_components.tedee_bluetooth.tedee.crypto import private_key_from_pem
 from custom_components.tedee_bluetooth.tedee.logs import parse_log_package
 from custom_components.tedee_bluetooth.tedee.notifications import decode_notification
 from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient, State
-from simulator.ptls_server import PTLSServer, ServerAlert
+from simulator.ptls_server import ServerAlert
 
 from .world import make_world
 
@@ -92,8 +93,8 @@ def test_handshake_takes_garbage_with_typed_errors(
 ) -> None:
     """Advance a real handshake ``step`` frames, then inject one garbage frame."""
     client = CLIENT
-    server = PTLSServer(WORLD.lock.identity_key, 244, WORLD.lock._check_certificate)
-    pending = [w.data for w in client.start(1)]
+    server = WORLD.lock.ptls_server(244)
+    pending = [w.data for w in client.start(int(time.time() * 1000))]
     for _ in range(step):
         if not pending:
             break
@@ -114,7 +115,7 @@ def test_handshake_takes_garbage_with_typed_errors(
 @FUZZ
 @given(st.binary(max_size=400))
 def test_lock_side_takes_garbage(frame: bytes) -> None:
-    server = PTLSServer(WORLD.lock.identity_key, 244, WORLD.lock._check_certificate)
+    server = WORLD.lock.ptls_server(244)
     try:
         server.receive(frame)
     except ServerAlert:

@@ -305,7 +305,7 @@ async def test_drop_during_a_command(hass: HomeAssistant, sim: Sim) -> None:
     sim.lock.faults.drop_link_at = "0x51"
     with pytest.raises(HomeAssistantError):
         await call(hass, "unlock")
-    assert sim.lock.state is LockState.LOCKED
+    assert sim.lock.state == LockState.LOCKED
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
     await settle(hass, 0.05)
     assert hass.states.get(STATUS).state == "connected"

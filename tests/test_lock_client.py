@@ -53,7 +53,7 @@ async def wait_for_state(
             await asyncio.sleep(0.005)
 
 
-@pytest.mark.parametrize("att_mtu", [104, 185, 247, 517])
+@pytest.mark.parametrize("att_mtu", [138, 185, 247, 517])
 async def test_connect_and_operate_at_every_mtu(world: World, att_mtu: int) -> None:
     client = await world.client(att_mtu=att_mtu)
     try:
@@ -389,7 +389,7 @@ async def test_link_drop_during_a_command(world: World) -> None:
         await client.unlock()
     assert lost
     assert not client.established
-    assert world.lock.state is LockState.LOCKED
+    assert world.lock.state == LockState.LOCKED
 
 
 async def test_at_most_three_connections(world: World) -> None:

@@ -50,7 +50,8 @@ def make_pair(
     server = PTLSServer(
         lock_key or world.lock.identity_key,  # type: ignore[arg-type]
         min(att_mtu - 3, 255),
-        world.lock._check_certificate,
+        world.lock.check_certificate,
+        clock=lambda: NOW_MS / 1000,
     )
     return client, server
 
@@ -148,7 +149,8 @@ def test_server_verify_with_wrong_auth_or_hash(world: World, field: str) -> None
     client.receive_ptls(server_hello)
     # The lock answers a different request than ours, or with another hello hash.
     if field == "auth":
-        (verify,) = server.receive(bytes([Header.PTLS_SERVER_VERIFY]) + bytes(8))
+        other = (NOW_MS + 1).to_bytes(8, "big")  # "now" for the lock, not ours
+        (verify,) = server.receive(bytes([Header.PTLS_SERVER_VERIFY]) + other)
     else:
         server._hello_hash = bytes(32)
         (verify,) = server.receive(
@@ -221,11 +223,13 @@ def test_record_layer_rules(world: World) -> None:
         client.open(b"\x01" + bytes(20))  # encrypted before any session
     run_handshake(client, server)
     assert server.tx is not None
-    # Unencrypted frames only for SET_SIGNED_DATETIME / SIGNED_DATETIME.
+    # Unencrypted frames come out marked as such; the lock client believes only
+    # the signed-time answers (tested in test_lock_client).
     assert client.open(b"\x00\x7b\x00").encrypted is False
     assert client.open(b"\xf0\x71\x00").payload == b"\x71\x00"  # high nibble ignored
+    assert client.open(b"\x00\x5a\x00\x02\x00").encrypted is False
     with pytest.raises(ProtocolError):
-        client.open(b"\x00\x5a\x00\x02\x00")
+        client.open(b"\x00")
     with pytest.raises(ProtocolError):
         client.open(b"\x09\x00")
     with pytest.raises(ProtocolError):
@@ -265,7 +269,6 @@ def test_lock_refuses_a_certificate_the_cloud_never_signed(world: World) -> None
     identity = private_key_from_pem(world.creds.private_key_pem)
     forged = other_ca.issue(
         world.lock.config.device_id,
-        world.mobile_id,
         public_point(identity),
         int(time.time() * 1000) + 10_000,
     )
@@ -273,7 +276,7 @@ def test_lock_refuses_a_certificate_the_cloud_never_signed(world: World) -> None
     client._certificate = forged
     with pytest.raises(ServerAlert) as err:
         run_handshake(client, server)
-    assert err.value.code is AlertCode.INVALID_CERT
+    assert err.value.code == AlertCode.INVALID_CERT
 
 
 def test_fragment_and_field_helpers() -> None:

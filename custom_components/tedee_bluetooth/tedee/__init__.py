@@ -25,6 +25,7 @@ from .errors import (
     HandshakeError,
     IntegrityError,
     LockTimeoutError,
+    MtuTooSmallError,
     NotConnectedError,
     NotOurLockError,
     ProtocolError,
@@ -32,7 +33,7 @@ from .errors import (
     TedeeError,
     TrustedTimeError,
 )
-from .logs import LogRecord, parse_log_package
+from .logs import LogPackage, LogRecord, parse_log_package
 from .notifications import (
     BatteryNotification,
     DoorState,
@@ -66,7 +67,9 @@ __all__ = [
     "LockState",
     "LockStatusChange",
     "LockTimeoutError",
+    "LogPackage",
     "LogRecord",
+    "MtuTooSmallError",
     "NotConnectedError",
     "NotOurLockError",
     "Notification",

@@ -42,11 +42,13 @@ from .errors import (
     CommandError,
     HandshakeError,
     LockTimeoutError,
+    MtuTooSmallError,
     NotConnectedError,
     ProtocolError,
     TedeeError,
     TrustedTimeError,
 )
+from .link_mtu import MIN_HANDSHAKE_ATT_MTU, async_acquire_mtu
 from .logs import LogRecord, parse_log_package
 from .notifications import (
     Notification,
@@ -54,7 +56,7 @@ from .notifications import (
     SignedDateTimeResult,
     decode_notification,
 )
-from .ptls import PTLSClient, Write
+from .ptls import Plaintext, PTLSClient, Write
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -124,8 +126,14 @@ class TedeeLockClient:
         command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
         handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
         on_session_lost: SessionLostCallback | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        """Prepare the session; nothing is sent before connect()."""
+        """Prepare the session; nothing is sent before connect().
+
+        ``clock`` is the wall clock (seconds) whose "now" the handshake's auth data
+        carries; the lock refuses one that is minutes off its own time.
+        """
+        self._clock = clock
         self._ble = ble_client
         self._signed_time = signed_time
         self._command_timeout = command_timeout
@@ -152,6 +160,9 @@ class TedeeLockClient:
         self._subscribed = False
         self._closed = False
         self._up = False  # a session was established and not yet reported lost
+        self.att_mtu = ble_client.mtu_size
+        # Activity-log packages that did not parse (their records are lost).
+        self.bad_log_packages = 0
 
     # -- public surface ------------------------------------------------------------
 
@@ -183,6 +194,11 @@ class TedeeLockClient:
         """
         if self._closed:
             raise NotConnectedError("client was disconnected; make a new one")
+        await async_acquire_mtu(self._ble)
+        self.att_mtu = self._ble.mtu_size
+        _LOGGER.debug("using ATT MTU %d", self.att_mtu)
+        if self.att_mtu < MIN_HANDSHAKE_ATT_MTU:
+            raise MtuTooSmallError(self.att_mtu, MIN_HANDSHAKE_ATT_MTU)
         if not self._subscribed:
             await self._ble.start_notify(PTLS_TX_CHAR_UUID, self._on_ptls_tx)
             await self._ble.start_notify(NOTIFICATIONS_CHAR_UUID, self._on_notification)
@@ -246,7 +262,17 @@ class TedeeLockClient:
                 continue
             if response.result not in (ResultCode.SUCCESS, ResultCode.NOT_FOUND):
                 raise CommandError(response.opcode, response.result, response.data)
-            records.extend(parse_log_package(response.data))
+            if response.data:  # NOT_FOUND may or may not carry a package
+                try:
+                    records.extend(parse_log_package(response.data).records)
+                except ProtocolError as err:
+                    # The lock already deleted these records; keep going.
+                    self.bad_log_packages += 1
+                    _LOGGER.debug(
+                        "dropping an activity-log package that does not parse (%s): %s",
+                        err,
+                        response.data.hex(),
+                    )
             if response.result == ResultCode.NOT_FOUND:
                 break
         return records
@@ -260,13 +286,16 @@ class TedeeLockClient:
             loop = asyncio.get_running_loop()
             self._time_result = loop.create_future()
             try:
-                await self._command(
+                response = await self._command(
                     Command.SET_SIGNED_DATETIME,
                     bytes(datetime_bytes) + bytes(signature),
                     encrypted=False,
+                    check=False,
                 )
-                async with asyncio.timeout(self._command_timeout):
-                    accepted = await self._time_result
+                accepted = False  # INVALID_PARAM or ERROR: no notification follows
+                if response.ok:
+                    async with asyncio.timeout(self._command_timeout):
+                        accepted = await self._time_result
             except TimeoutError as err:
                 raise LockTimeoutError("lock did not confirm the signed time") from err
             finally:
@@ -308,7 +337,7 @@ class TedeeLockClient:
     async def _handshake(self) -> None:
         while not self._ptls_frames.empty():
             self._ptls_frames.get_nowait()
-        writes = self._ptls.start(int(time.time() * 1000))
+        writes = self._ptls.start(int(self._clock() * 1000), att_mtu=self.att_mtu)
         try:
             async with asyncio.timeout(self._handshake_timeout):
                 await self._write_all(writes)
@@ -413,38 +442,47 @@ class TedeeLockClient:
             return
         self._ptls_frames.put_nowait(frame)
 
-    def _open(self, data: bytearray) -> bytes | None:
+    def _open(self, data: bytearray) -> Plaintext | None:
         try:
-            plain = self._ptls.open(bytes(data))
+            return self._ptls.open(bytes(data))
         except ProtocolError as err:
             _LOGGER.debug("dropping frame: %s", err)
             return None
         except TedeeError as err:
             self._session_lost(err, notify=True)
             return None
-        return plain.payload
 
     def _on_api(self, _sender: Any, data: bytearray) -> None:
-        payload = self._open(data)
-        if payload is None:
+        plain = self._open(data)
+        if plain is None:
             return
         try:
-            response = decode_response(payload)
+            response = decode_response(plain.payload)
         except ProtocolError as err:
             _LOGGER.debug("dropping malformed response: %s", err)
             return
         pending = self._pending
+        if not plain.encrypted:
+            # Only the signed-time answer comes unencrypted, and its opcode byte
+            # is not reliable: tolerate any (PROTOCOL.md section 5).
+            if pending is None or pending[0] != Command.SET_SIGNED_DATETIME:
+                _LOGGER.debug("dropping an unencrypted response")
+                return
+            response = Response(Command.SET_SIGNED_DATETIME, response.result, b"")
         if pending is None or pending[0] != response.opcode or pending[1].done():
             _LOGGER.debug("dropping unsolicited response to 0x%02x", response.opcode)
             return
         pending[1].set_result(response)
 
     def _on_notification(self, _sender: Any, data: bytearray) -> None:
-        payload = self._open(data)
-        if payload is None:
+        plain = self._open(data)
+        if plain is None:
+            return
+        if not plain.encrypted and plain.payload[0] != NotificationCode.SIGNED_DATETIME:
+            _LOGGER.debug("dropping an unencrypted notification that must be sealed")
             return
         try:
-            notification = decode_notification(payload)
+            notification = decode_notification(plain.payload)
         except ProtocolError as err:
             _LOGGER.debug("dropping malformed notification: %s", err)
             return

@@ -167,13 +167,16 @@ def decode_battery(data: bytes) -> BatteryReport:
     """Decode ``level | charging``."""
     if len(data) < 2:
         raise ProtocolError("battery report shorter than 2 bytes")
-    if data[0] > 100:
-        raise ProtocolError(f"battery level {data[0]} above 100")
-    return BatteryReport(data[0], data[1] == 1)
+    return BatteryReport(clamp_level(data[0]), data[1] == 1)
+
+
+def clamp_level(value: int) -> int:
+    """A battery level; above 100 reads as 100, as the vendor's clients do."""
+    return min(value, 100)
 
 
 def decode_version(data: bytes) -> VersionReport:
-    """Decode ``major | minor | build(2)``."""
+    """Decode ``major | minor | build(2)``; any bytes after them are ignored."""
     if len(data) < 4:
         raise ProtocolError("version report shorter than 4 bytes")
     major, minor, build = struct.unpack_from(">BBH", data)

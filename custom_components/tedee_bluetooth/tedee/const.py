@@ -58,15 +58,20 @@ def serial_to_service_uuid(serial: str) -> str:
 
 
 def service_uuid_to_serial(uuid: str) -> str | None:
-    """Return the serial advertised by a serial-number service UUID, if it is one."""
+    """Return the serial advertised by a serial-number service UUID, if it is one.
+
+    Only the first 20 hex digits count: older (1.1) locks put their MAC address in
+    the last 12 (PROTOCOL.md section 1).
+    """
     uuid = uuid.lower()
     if (
         len(uuid) != 36
         or uuid[4:8] != "0000"
-        or uuid[21:] != "00-000000000000"
+        or uuid[21:23] != "00"
         or uuid[8] != "-"
         or uuid[13] != "-"
         or uuid[18] != "-"
+        or uuid[23] != "-"
     ):
         return None
     digits = uuid[0:4] + uuid[9:13] + uuid[14:18] + uuid[19:21]

@@ -1,7 +1,7 @@
 """Cryptographic building blocks of PTLS: keys, ECDH, key schedule, nonces.
 
-Kept free of protocol state so both the client and the lock simulator use one
-implementation, and known-answer tests can pin it down.
+Kept free of protocol state so known-answer tests can pin it down. The lock
+simulator has its own implementation (``simulator/lock_crypto.py``) on purpose.
 """
 
 from __future__ import annotations
@@ -79,9 +79,12 @@ def load_public_point(point: bytes) -> ec.EllipticCurvePublicKey:
 
 
 def b64decode_strict(value: str) -> bytes:
-    """Decode base64, raising ValueError (never binascii.Error) on bad input."""
+    """Decode base64, raising ValueError (never binascii.Error) on bad input.
+
+    White space is ignored: the vendor's examples send line-wrapped base64.
+    """
     try:
-        return base64.b64decode(value, validate=True)
+        return base64.b64decode("".join(value.split()), validate=True)
     except (binascii.Error, ValueError, TypeError) as err:
         raise ValueError("not valid base64") from err
 
@@ -118,8 +121,14 @@ def nonce_for(iv: bytes, counter: int) -> bytes:
 
 
 def sign_digest(key: ec.EllipticCurvePrivateKey, digest: bytes) -> bytes:
-    """ECDSA-SHA256 (DER) over a message whose SHA-256 is ``digest``."""
-    return key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+    """ECDSA-SHA256 (DER) over a message whose SHA-256 is ``digest``.
+
+    RFC 6979 deterministic: no dependence on the RNG for the nonce, and the
+    client-verify frames are reproducible against the known-answer vectors.
+    """
+    return key.sign(
+        digest, ec.ECDSA(Prehashed(hashes.SHA256()), deterministic_signing=True)
+    )
 
 
 def verify_digest(

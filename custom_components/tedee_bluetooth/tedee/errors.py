@@ -113,3 +113,16 @@ class CloudNotFoundError(CloudError):
 
 class CloudServerError(CloudError):
     """The cloud failed (5xx), timed out, could not be reached or sent a bad body."""
+
+
+class MtuTooSmallError(HandshakeError):
+    """The link's ATT MTU cannot carry the lock's server verify in one notification."""
+
+    def __init__(self, mtu: int, needed: int) -> None:
+        """Name the MTU we have and the one a handshake needs."""
+        self.mtu = mtu
+        self.needed = needed
+        super().__init__(
+            f"the Bluetooth link's ATT MTU is {mtu}; a Tedee handshake needs at "
+            f"least {needed}"
+        )

@@ -1,6 +1,8 @@
 """Total parser of GET_LOGS_TLV activity-log packages (PROTOCOL.md section 7).
 
-Any byte string either parses or raises ProtocolError; never an IndexError.
+A package is VERSION, any number of record groups (each starting with EVENT_ID),
+then one SIGNATURE for the whole package. Any byte string either parses or raises
+ProtocolError; never an IndexError.
 """
 
 from __future__ import annotations
@@ -62,9 +64,23 @@ class EventId(IntEnum):
     PARTIALLY_OPEN_BY_PIN = 0x40
     LOCKED_BY_KEYPAD_WITH_PIN = 0x41
     LOCKED_BY_KEYPAD_WITHOUT_PIN = 0x42
+    FIRMWARE_UPDATE_BY_BRIDGE = 0xE0
+    FIRMWARE_UPDATE_BY_MOBILE = 0xE1
+    LOCKED_BY_ACCESS_LINK = 0xE2
+    # The vendor's table names 0xE3 "UnlockedByBridgeApi" like 0xE5; its place in
+    # the access-link / bridge-API pairs and other published lists say "locked".
+    LOCKED_BY_BRIDGE_API = 0xE3
+    UNLOCKED_BY_ACCESS_LINK = 0xE4
+    UNLOCKED_BY_BRIDGE_API = 0xE5
+    PULLED_BY_ACCESS_LINK = 0xE6
+    PULLED_BY_BRIDGE_API = 0xE7
+    PARTIALLY_OPEN_BY_ACCESS_LINK = 0xE8
+    PARTIALLY_OPEN_BY_BRIDGE_API = 0xE9
+    PULLED_AUTO_BY_ACCESS_LINK = 0xEA
+    PULLED_AUTO_BY_BRIDGE_API = 0xEB
 
 
-# Fixed value sizes; PIN_ALIAS (up to 32) and SIGNATURE (DER, up to 72) vary.
+# Fixed value sizes; PIN_ALIAS (up to 32) and SIGNATURE (up to 78) vary.
 _FIXED_SIZES = {
     Tag.VERSION: 1,
     Tag.EVENT_ID: 1,
@@ -73,9 +89,17 @@ _FIXED_SIZES = {
     Tag.DEVICE_ID: 4,
     Tag.USER_ID: 4,
 }
-_KNOWN_TAGS = frozenset(int(t) for t in Tag)
+_RECORD_TAGS = frozenset(
+    {
+        Tag.EVENT_SOURCE,
+        Tag.EVENT_DATE_TIME,
+        Tag.DEVICE_ID,
+        Tag.USER_ID,
+        Tag.PIN_ALIAS,
+    }
+)
 MAX_PIN_ALIAS = 32
-MAX_SIGNATURE = 72
+MAX_SIGNATURE = 78
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +112,6 @@ class LogRecord:
     device_id: int
     user_id: int | None
     pin_alias: str | None
-    signature: bytes
 
     @property
     def event_name(self) -> str:
@@ -97,6 +120,18 @@ class LogRecord:
             return EventId(self.event_id).name.lower()
         except ValueError:
             return f"event_0x{self.event_id:02x}"
+
+
+@dataclass(frozen=True, slots=True)
+class LogPackage:
+    """The records of one package and the one signature over the package.
+
+    The signature is kept, not checked: which bytes it covers and which key signs
+    it are undocumented.
+    """
+
+    records: list[LogRecord]
+    signature: bytes
 
 
 def _split_tlv(data: bytes) -> list[tuple[int, bytes]]:
@@ -114,46 +149,57 @@ def _split_tlv(data: bytes) -> list[tuple[int, bytes]]:
     return items
 
 
-def parse_log_package(data: bytes) -> list[LogRecord]:
-    """Parse a package; an empty byte string holds no records."""
+def parse_log_package(data: bytes) -> LogPackage:
+    """Parse a package; an empty byte string holds no records and no signature."""
     items = _split_tlv(bytes(data))
     if not items:
-        return []
-    if items[0][0] != Tag.VERSION:
+        return LogPackage([], b"")
+    tag, value = items[0]
+    if tag != Tag.VERSION:
         raise ProtocolError("log package does not start with VERSION")
+    if value != b"\x01":
+        raise ProtocolError("unsupported log package version")
+    body, signature = items[1:], b""
+    if body and body[-1][0] == Tag.SIGNATURE:
+        signature = body.pop()[1]
+        if not 0 < len(signature) <= MAX_SIGNATURE:
+            raise ProtocolError("log signature has an impossible length")
+    # A package without its SIGNATURE still gives its records: we never check the
+    # signature, and the lock has already deleted what it sent.
     records: list[LogRecord] = []
-    current: dict[int, bytes] = {}
-    for index, (tag, value) in enumerate(items):
-        if index == 0:
-            if len(value) != 1 or value[0] != 1:
-                raise ProtocolError("unsupported log package version")
+    current: dict[int, bytes] | None = None
+    for tag, value in body:
+        if tag in (Tag.VERSION, Tag.SIGNATURE):
+            raise ProtocolError(f"{Tag(tag).name} inside the package")
+        if tag == Tag.EVENT_ID:
+            _check_size(tag, value)
+            if current is not None:
+                records.append(_record(current))
+            current = {tag: value}
             continue
-        if tag == Tag.VERSION:
-            raise ProtocolError("VERSION repeated inside the package")
-        expected = _FIXED_SIZES.get(Tag(tag)) if tag in _KNOWN_TAGS else None
-        if expected is not None and len(value) != expected:
-            raise ProtocolError(f"TLV tag 0x{tag:02x} has length {len(value)}")
-        if tag == Tag.PIN_ALIAS and len(value) > MAX_PIN_ALIAS:
-            raise ProtocolError("PIN alias longer than 32 bytes")
-        if tag == Tag.SIGNATURE:
-            if not 0 < len(value) <= MAX_SIGNATURE:
-                raise ProtocolError("log signature has an impossible length")
-            current[tag] = value
-            records.append(_record(current))
-            current = {}
-            continue
-        if tag not in _KNOWN_TAGS:
-            continue  # unknown tag: skip its value, keep parsing
+        if tag not in _RECORD_TAGS:
+            continue  # a tag we do not know: skip its value
+        if current is None:
+            raise ProtocolError(f"TLV tag 0x{tag:02x} before the first EVENT_ID")
+        _check_size(tag, value)
         if tag in current:
             raise ProtocolError(f"TLV tag 0x{tag:02x} repeated in one record")
         current[tag] = value
-    if current:
-        raise ProtocolError("log record without its closing SIGNATURE")
-    return records
+    if current is not None:
+        records.append(_record(current))
+    return LogPackage(records, signature)
+
+
+def _check_size(tag: int, value: bytes) -> None:
+    expected = _FIXED_SIZES.get(Tag(tag))
+    if expected is not None and len(value) != expected:
+        raise ProtocolError(f"TLV tag 0x{tag:02x} has length {len(value)}")
+    if tag == Tag.PIN_ALIAS and len(value) > MAX_PIN_ALIAS:
+        raise ProtocolError("PIN alias longer than 32 bytes")
 
 
 def _record(fields: dict[int, bytes]) -> LogRecord:
-    for tag in (Tag.EVENT_ID, Tag.EVENT_DATE_TIME, Tag.DEVICE_ID):
+    for tag in (Tag.EVENT_DATE_TIME, Tag.DEVICE_ID):
         if tag not in fields:
             raise ProtocolError(f"log record lacks {tag.name}")
     ms = int(struct.unpack(">Q", fields[Tag.EVENT_DATE_TIME])[0])
@@ -172,27 +218,4 @@ def _record(fields: dict[int, bytes]) -> LogRecord:
         pin_alias=alias.decode("utf-8", errors="replace")
         if alias is not None
         else None,
-        signature=fields[Tag.SIGNATURE],
     )
-
-
-def encode_log_record(record: LogRecord) -> bytes:
-    """Encode one record's TLV items (used by the simulator and tests)."""
-    out = bytearray()
-    out += bytes([Tag.EVENT_ID, 1, record.event_id])
-    out += bytes([Tag.EVENT_SOURCE, 1, record.source])
-    ms = int(record.timestamp.timestamp() * 1000)
-    out += bytes([Tag.EVENT_DATE_TIME, 8]) + struct.pack(">Q", ms)
-    out += bytes([Tag.DEVICE_ID, 4]) + struct.pack(">I", record.device_id)
-    if record.user_id is not None:
-        out += bytes([Tag.USER_ID, 4]) + struct.pack(">I", record.user_id)
-    if record.pin_alias is not None:
-        alias = record.pin_alias.encode("utf-8")[:MAX_PIN_ALIAS]
-        out += bytes([Tag.PIN_ALIAS, len(alias)]) + alias
-    out += bytes([Tag.SIGNATURE, len(record.signature)]) + record.signature
-    return bytes(out)
-
-
-def encode_log_package(records: list[LogRecord]) -> bytes:
-    """A whole package: VERSION then the records."""
-    return bytes([Tag.VERSION, 1, 1]) + b"".join(encode_log_record(r) for r in records)

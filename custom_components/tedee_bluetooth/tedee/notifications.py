@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 import struct
 
-from .commands import LockState, LockStatus, decode_lock_state
+from .commands import LockState, LockStatus, clamp_level, decode_lock_state
 from .errors import ProtocolError
 
 
@@ -110,12 +110,6 @@ class UnknownNotification(Notification):
     body: bytes
 
 
-def _level(value: int) -> int:
-    if value > 100:
-        raise ProtocolError(f"battery level {value} above 100")
-    return value
-
-
 def _need(body: bytes, size: int, name: str) -> None:
     if len(body) < size:
         raise ProtocolError(f"{name} notification shorter than {size} bytes")
@@ -142,14 +136,14 @@ def decode_notification(payload: bytes) -> Notification:
         )
     if code == NotificationCode.BATTERY_STATE:
         _need(body, 2, "BATTERY_STATE")
-        return BatteryNotification(code, _level(body[0]), body[1] == 1)
+        return BatteryNotification(code, clamp_level(body[0]), body[1] == 1)
     if code in (
         NotificationCode.BATTERY_START_CHARGING,
         NotificationCode.BATTERY_STOP_CHARGING,
     ):
         _need(body, 1, "charging")
         return BatteryNotification(
-            code, _level(body[0]), code == NotificationCode.BATTERY_START_CHARGING
+            code, clamp_level(body[0]), code == NotificationCode.BATTERY_START_CHARGING
         )
     if code == NotificationCode.BATTERY_FULLY_CHARGED:
         return BatteryNotification(code, 100, None)

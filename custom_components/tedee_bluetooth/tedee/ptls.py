@@ -53,10 +53,7 @@ RANDOM_SIZE = 32
 CACHE_SIZE = 52
 AUTH_DATA_SIZE = 8
 HASH_SIZE = 32
-SESSION_ID_SIZE = 4
 MIN_PEER_MTU = 20
-# Opcodes the lock may send unencrypted (SET_SIGNED_DATETIME answer, SIGNED_DATETIME).
-UNENCRYPTED_OPCODES = frozenset({0x71, 0x7B})
 
 
 class State(Enum):
@@ -165,16 +162,20 @@ class PTLSClient:
         self,
         now_ms: int,
         *,
+        att_mtu: int | None = None,
         random: bytes | None = None,
         ephemeral_key: ec.EllipticCurvePrivateKey | None = None,
     ) -> list[Write]:
         """Begin a new handshake (from any state) and return the client hello.
 
-        ``now_ms`` becomes the auth data of the server verify request. ``random`` and
-        ``ephemeral_key`` exist for known-answer tests; leave them out otherwise.
+        ``now_ms`` becomes the auth data of the server verify request; ``att_mtu``
+        is the link's negotiated ATT MTU when it changed since construction.
+        ``random`` and ``ephemeral_key`` exist for known-answer tests.
         """
         if not 0 <= now_ms < 1 << 64:
             raise ValueError("now_ms out of range")
+        if att_mtu is not None:
+            self.mtu = ptls_mtu_for(att_mtu)
         self._reset()
         self._ephemeral = ephemeral_key or generate_private_key()
         rnd = random if random is not None else os.urandom(RANDOM_SIZE)
@@ -206,11 +207,12 @@ class PTLSClient:
     def _receive_ptls(self, frame: bytes) -> list[Write]:
         if not frame:
             raise ProtocolError("empty PTLS frame")
-        header, body = frame[0], frame[1:]
+        # Only the low nibble is the header, as in the vendor's own clients.
+        header, body = frame[0] & 0x0F, frame[1:]
         if header == Header.PTLS_ALERT:
-            if len(body) != 1:
-                raise ProtocolError("PTLS alert must carry exactly one code")
-            raise AlertError(body[0])
+            if not body:
+                raise ProtocolError("PTLS alert without a code")
+            raise AlertError(body[0])  # the first byte; any more are ignored
         if self.state is State.WAIT_SERVER_HELLO and header == Header.PTLS_HELLO:
             return self._on_server_hello(body)
         if (
@@ -239,7 +241,8 @@ class PTLSClient:
         self._ephemeral = None
         self._transcript.update(body)
         self._hello_hash = self._transcript.digest()
-        self._transcript.update(self._auth_data)
+        # The request's 8 bytes are not hashed here: they enter the transcript only
+        # inside the server-verify plaintext (PROTOCOL.md section 4, "Transcript").
         self.state = State.WAIT_SERVER_VERIFY
         return [
             Write(
@@ -264,7 +267,7 @@ class PTLSClient:
             raise HandshakeError("lock answered with different auth data")
         if hello_hash != self._hello_hash:
             raise HandshakeError("lock's hello hash differs from ours")
-        signed = self._transcript.copy()
+        signed = self._transcript.copy()  # hellos || len16(auth) || auth
         signed.update(pack_len16(auth_data))
         if not verify_digest(self._device_key, signature, signed.digest()):
             raise NotOurLockError(
@@ -276,7 +279,9 @@ class PTLSClient:
 
     def _client_verify(self) -> list[Write]:
         verify_hash = self._transcript.digest()
-        signed = self._transcript.copy()
+        signed = (
+            self._transcript.copy()
+        )  # hellos || server verify || len16(cert) || cert
         signed.update(pack_len16(self._certificate))
         signature = sign_digest(self._identity, signed.digest())
         plain = (
@@ -303,8 +308,7 @@ class PTLSClient:
         return [Write(PTLS_RX_CHAR_UUID, f, False) for f in fragment(sealed, part_size)]
 
     def _on_initialized(self, body: bytes) -> list[Write]:
-        if len(body) != SESSION_ID_SIZE:
-            raise ProtocolError("initialized must carry a 4-byte session id")
+        # 4 bytes documented, but never used: accept any length, 0 included.
         self.session_id = body
         self.state = State.ESTABLISHED
         return []
@@ -330,7 +334,8 @@ class PTLSClient:
         """Open a frame from API commands or Notifications, in arrival order.
 
         Encrypted frames go through the lock's one sending counter; a failure kills
-        the session. Unencrypted frames pass only for the opcodes the protocol lists.
+        the session. An unencrypted frame is returned marked as such: which ones to
+        believe (only the signed-time answers) is the caller's decision.
         """
         frame = bytes(frame)
         if not frame:
@@ -338,10 +343,8 @@ class PTLSClient:
         kind = frame[0] & 0x0F
         body = frame[1:]
         if kind == Header.DATA_NOT_ENCRYPTED:
-            if not body or body[0] not in UNENCRYPTED_OPCODES:
-                raise ProtocolError(
-                    "unencrypted frame with an opcode that must be sealed"
-                )
+            if not body:
+                raise ProtocolError("empty unencrypted frame")
             return Plaintext(body, False)
         if kind != Header.DATA_ENCRYPTED:
             raise ProtocolError(f"unknown data frame header 0x{frame[0]:02x}")
