@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 import json
 import logging
 from typing import Any
@@ -36,6 +36,9 @@ SCOPE_CERTIFICATE = "DeviceCertificate.Operate"
 
 LOCK_TYPE_PRO = 2
 LOCK_TYPE_GO = 4
+SOFTWARE_TYPE_FIRMWARE = 0  # 1 is the Wi-Fi module
+LOCKS_PER_PAGE = 50
+MAX_LOCK_PAGES = 20  # 1000 locks: far more than any account, and a bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,30 +172,25 @@ class TedeeCloud:
         return payload.get("result")
 
     async def get_locks(self) -> list[CloudLock]:
-        """Locks on the account."""
-        result = await self._request("GET", "/my/lock", SCOPE_DEVICE_READ)
-        if not isinstance(result, list):
-            raise CloudServerError("malformed lock list from the Tedee cloud")
-        locks: list[CloudLock] = []
-        for item in result:
-            versions = item.get("softwareVersions") if isinstance(item, dict) else None
-            first = versions[0] if isinstance(versions, list) and versions else {}
-            first = first if isinstance(first, dict) else {}
-            settings = item.get("deviceSettings") if isinstance(item, dict) else None
-            locks.append(
-                CloudLock(
-                    id=_require(item, "id", int, "lock"),
-                    serial_number=_require(item, "serialNumber", str, "lock"),
-                    name=_require(item, "name", str, "lock"),
-                    type=_require(item, "type", int, "lock"),
-                    firmware_version=first.get("version")
-                    if isinstance(first.get("version"), str)
-                    else None,
-                    update_available=bool(first.get("updateAvailable", False)),
-                    device_settings=settings if isinstance(settings, dict) else {},
-                )
+        """Locks on the account, every page of them.
+
+        The list is paged (API 1.26+) and a page is a bare array with no total, so
+        read until a page comes back shorter than asked for.
+        """
+        items: list[Any] = []
+        for page in range(1, MAX_LOCK_PAGES + 1):
+            result = await self._request(
+                "GET",
+                "/my/lock",
+                SCOPE_DEVICE_READ,
+                params={"Page": str(page), "ItemsPerPage": str(LOCKS_PER_PAGE)},
             )
-        return locks
+            if not isinstance(result, list):
+                raise CloudServerError("malformed lock list from the Tedee cloud")
+            items.extend(result)
+            if len(result) < LOCKS_PER_PAGE:
+                break
+        return [_lock(item) for item in items]
 
     async def register_mobile(self, name: str, public_key_b64: str) -> str:
         """Register our public key as a mobile; returns its id."""
@@ -234,10 +232,11 @@ class TedeeCloud:
             expiration = datetime.fromisoformat(expiration_text.replace("Z", "+00:00"))
             b64decode_strict(cert)
             b64decode_strict(device_key)
+            b64decode_strict(mobile_key)
         except ValueError as err:
             raise CloudServerError(f"malformed certificate: {err}") from err
         if expiration.tzinfo is None:
-            raise CloudServerError("certificate expiration has no time zone")
+            expiration = expiration.replace(tzinfo=UTC)  # the cloud means UTC
         return DeviceCertificate(cert, expiration, device_key, mobile_key)
 
     async def get_signed_time(self) -> SignedTime:
@@ -253,3 +252,33 @@ class TedeeCloud:
         if len(dt) != 8 or not sig:
             raise CloudServerError("malformed signed time: wrong field sizes")
         return SignedTime(dt, sig)
+
+
+def _firmware(versions: Any) -> dict[str, Any]:
+    """The device-firmware entry of softwareVersions (softwareType 0, not Wi-Fi)."""
+    if not isinstance(versions, list):
+        return {}
+    entries = [v for v in versions if isinstance(v, dict)]
+    for entry in entries:
+        if entry.get("softwareType") == SOFTWARE_TYPE_FIRMWARE:
+            return entry
+    untyped = [v for v in entries if "softwareType" not in v]
+    return untyped[0] if untyped else {}
+
+
+def _lock(item: Any) -> CloudLock:
+    """One entry of the lock list."""
+    firmware = _firmware(
+        item.get("softwareVersions") if isinstance(item, dict) else None
+    )
+    settings = item.get("deviceSettings") if isinstance(item, dict) else None
+    version = firmware.get("version")
+    return CloudLock(
+        id=_require(item, "id", int, "lock"),
+        serial_number=_require(item, "serialNumber", str, "lock"),
+        name=_require(item, "name", str, "lock"),
+        type=_require(item, "type", int, "lock"),
+        firmware_version=version if isinstance(version, str) else None,
+        update_available=bool(firmware.get("updateAvailable", False)),
+        device_settings=settings if isinstance(settings, dict) else {},
+    )
