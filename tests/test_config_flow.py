@@ -191,6 +191,39 @@ async def test_failed_pairing_leaves_no_registration(
         )
 
 
+async def test_pairing_over_a_link_too_small_says_so(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Below ATT MTU 138 no handshake can work: a clear error, not a timeout."""
+    sim.lock.config.att_mtu = 104
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    before = dict(mobiles(sim))
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    assert result["errors"] == {"base": "mtu_too_small"}
+    assert result["description_placeholders"]["mtu"] == "104"
+    assert result["description_placeholders"]["needed"] == "138"
+    assert mobiles(sim) == before
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_pairing_with_line_wrapped_keys(hass: HomeAssistant, sim: Sim) -> None:
+    """The vendor's examples wrap base64; keys are compared as bytes, not text."""
+    sim.world.cloud.wrap_base64 = True
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "\n" in result["result"].data["certificate"]
+    assert hass.states.get("lock.front_door").state == "locked"
+
+
 async def test_already_configured(hass: HomeAssistant, sim: Sim) -> None:
     await sim.setup()
     result = await configure(

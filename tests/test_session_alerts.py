@@ -30,9 +30,11 @@ from .world import ACCOUNT, KEY
 
 
 def shift_clocks(sim: Sim, seconds: float) -> None:
-    """The lock and the cloud live ``seconds`` in the future."""
+    """The lock, the cloud and Home Assistant's wall clock live ``seconds`` ahead."""
     sim.lock.clock = lambda: time.time() + seconds
     sim.world.cloud.clock = lambda: time.time() + seconds
+    for entry in sim.hass.config_entries.async_entries(DOMAIN):
+        entry.runtime_data.wall_clock = sim.lock.clock
 
 
 async def test_no_trusted_time_is_recovered_from_the_cloud(
@@ -72,6 +74,50 @@ async def test_invalid_cert_is_refreshed_and_retried_once(
     assert entry.state is ConfigEntryState.LOADED
     assert entry.data[CONF_CERTIFICATE] != stale
     assert hass.states.get(STATUS).state == "connected"
+
+
+def certificate_requests(sim: Sim) -> int:
+    return sum(1 for _, path in sim.world.cloud.request_log if "getformobile" in path)
+
+
+async def test_one_error_alert_is_retried_without_the_cloud(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """PROTOCOL.md 2: ERROR - retry the handshake once, then renew the certificate."""
+    entry = sim.entry()
+    sim.lock.faults.error_on_verify = 1
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(STATUS).state == "connected"
+    assert certificate_requests(sim) == 0
+
+
+async def test_a_second_error_alert_renews_the_certificate(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = sim.entry()
+    old = entry.data[CONF_CERTIFICATE]
+    sim.lock.faults.error_on_verify = 2
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert certificate_requests(sim) == 1
+    assert entry.data[CONF_CERTIFICATE] != old
+    assert hass.states.get(STATUS).state == "connected"
+
+
+async def test_error_alerts_that_persist_fail_clearly(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = sim.entry()
+    sim.lock.faults.error_on_verify = 3
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert certificate_requests(sim) == 1
+    assert sim.lock.faults.error_on_verify == 0  # three attempts, no more
 
 
 async def test_invalid_cert_with_cloud_down(hass: HomeAssistant, sim: Sim) -> None:

@@ -187,6 +187,7 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
             except PairingError as err:
                 LOGGER.debug("Pairing %s failed: %s", self._lock.serial_number, err)
                 errors["base"] = err.reason
+                placeholders.update(err.placeholders)
             except CloudAuthError:
                 errors["base"] = "invalid_auth"
             except CloudScopeError as err:

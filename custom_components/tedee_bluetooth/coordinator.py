@@ -77,6 +77,7 @@ from .tedee import (
     Credentials,
     LockParam,
     LockStatusChange,
+    MtuTooSmallError,
     Notification,
     NotificationCode,
     ResultCode,
@@ -151,6 +152,10 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self._lock_available = False
         self._logged_unavailable = False
         self._stopped = False
+        self._mtu_warned = False
+        # The wall clock the handshake's auth data comes from (injectable, like the
+        # simulators' clocks, so a test can move every clock of its world at once).
+        self.wall_clock: Callable[[], float] = time.time
         self._fetching_logs = False
         self._auth_failed = False
         self._recent_live_events: deque[tuple[str, float]] = deque(maxlen=32)
@@ -347,12 +352,20 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 raise LockUnreachable(
                     translation_domain=DOMAIN, translation_key="not_registered"
                 )
-            refreshed = False
+            refreshed = errors = False
             for _ in range(3):
                 try:
                     return await self._async_handshake()
                 except AlertError as err:
-                    if err.alert is AlertCode.INVALID_CERT and not refreshed:
+                    # ERROR: retry the handshake once, then renew the certificate.
+                    if err.alert is AlertCode.ERROR and not errors:
+                        errors = True
+                        continue
+                    certificate_suspect = err.alert in (
+                        AlertCode.INVALID_CERT,
+                        AlertCode.ERROR,
+                    )
+                    if certificate_suspect and not refreshed:
                         refreshed = True
                         LOGGER.debug(
                             "%s: certificate refused; refreshing it", self.name
@@ -439,6 +452,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             self._credentials(),
             signed_time=self._signed_time,
             on_session_lost=self._on_session_lost,
+            clock=self.wall_clock,
         )
         client.subscribe(self._on_notification)
         self._client = client
@@ -448,6 +462,22 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             self._client = None
             await _quietly(client.disconnect())
             raise
+        except MtuTooSmallError as err:
+            self._client = None
+            await _quietly(client.disconnect())
+            self._set_status(ConnectionStatus.DISCONNECTED)
+            if not self._mtu_warned:  # it will not change by itself: say it once
+                self._mtu_warned = True
+                LOGGER.warning("%s: %s", self.name, err)
+            raise LockUnreachable(
+                translation_domain=DOMAIN,
+                translation_key="mtu_too_small",
+                translation_placeholders={
+                    "name": self.name,
+                    "mtu": str(err.mtu),
+                    "needed": str(err.needed),
+                },
+            ) from err
         except TrustedTimeError as err:
             self._client = None
             await _quietly(client.disconnect())

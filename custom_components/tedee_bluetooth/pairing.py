@@ -33,6 +33,7 @@ from .tedee import (
     CloudError,
     CloudLock,
     Credentials,
+    MtuTooSmallError,
     NotOurLockError,
     TedeeCloud,
     TedeeError,
@@ -40,15 +41,24 @@ from .tedee import (
     TrustedTimeError,
     serial_to_service_uuid,
 )
-from .tedee.crypto import generate_private_key, private_key_to_pem, public_point_b64
+from .tedee.crypto import (
+    b64decode_strict,
+    generate_private_key,
+    private_key_to_pem,
+    public_point,
+    public_point_b64,
+)
 
 
 class PairingError(Exception):
     """Pairing failed; ``reason`` is a translation key of the config flow."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        """Keep the translation key."""
+    def __init__(
+        self, reason: str, detail: str = "", placeholders: dict[str, str] | None = None
+    ) -> None:
+        """Keep the translation key and the values its text names."""
         self.reason = reason
+        self.placeholders = placeholders or {}
         super().__init__(detail or reason)
 
 
@@ -81,7 +91,8 @@ async def async_pair(
     mobile_id = await cloud.register_mobile(name, public_point_b64(key))
     try:
         cert = await cloud.get_certificate(mobile_id, lock.id)
-        if cert.mobile_public_key != public_point_b64(key):
+        # Compare the points, not their base64 text (the vendor wraps lines).
+        if b64decode_strict(cert.mobile_public_key) != public_point(key):
             raise PairingError("cannot_connect", "certificate is for another key")
         creds = Credentials(
             private_key_to_pem(key), cert.certificate, cert.device_public_key
@@ -133,6 +144,12 @@ async def _async_prove(
         await client.get_state()
     except NotOurLockError as err:
         raise PairingError("not_our_lock", str(err)) from err
+    except MtuTooSmallError as err:
+        raise PairingError(
+            "mtu_too_small",
+            str(err),
+            {"mtu": str(err.mtu), "needed": str(err.needed)},
+        ) from err
     except TrustedTimeError as err:
         raise PairingError("lock_no_trusted_time", str(err)) from err
     except AlertError as err:
