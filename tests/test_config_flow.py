@@ -346,6 +346,9 @@ async def test_new_key_flows(hass: HomeAssistant, sim: Sim, source: str) -> None
     assert result["reason"] == f"{source}_successful"
     assert entry.data[CONF_PERSONAL_KEY] == "new-key"
     assert entry.state is ConfigEntryState.LOADED
+    # Reloaded by the entry's update listener: a new coordinator with the new key.
+    assert entry.runtime_data.personal_key_snapshot == "new-key"
+    assert hass.states.get("lock.front_door").state == "locked"
 
 
 async def test_options_flow_reloads(hass: HomeAssistant, sim: Sim) -> None:

@@ -72,10 +72,8 @@ async def test_setup_creates_device_and_entities(
     rssi = entity_registry.async_get("sensor.front_door_signal_strength")
     assert rssi is not None
     assert rssi.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    device = device_registry.async_get_device(
-        identifiers={(DOMAIN, sim.lock.config.serial)}
-    )
-    assert device is not None
+    (device,) = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert device.identifiers == {(DOMAIN, sim.lock.config.serial)}
     assert device.model == "Tedee GO"
     assert device.manufacturer == "Tedee"
     assert device.serial_number == sim.lock.config.serial

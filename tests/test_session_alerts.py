@@ -20,6 +20,7 @@ from custom_components.tedee_bluetooth.const import (
     CONF_CERT_EXPIRATION,
     CONF_CERT_ISSUED,
     CONF_CERTIFICATE,
+    CONF_PERSONAL_KEY,
     DOMAIN,
     ISSUE_NOT_REGISTERED,
 )
@@ -187,6 +188,15 @@ async def test_expired_certificate_and_rejected_key_start_reauth(
     assert entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+    # The user enters a working key: the entry (not loaded, no listener) reloads.
+    sim.world.cloud.add_key("fresh-key", ACCOUNT)
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {CONF_PERSONAL_KEY: "fresh-key"}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reauth_successful"
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(STATUS).state == "connected"
 
 
 async def test_ten_day_jump_lock_side(hass: HomeAssistant, sim: Sim) -> None:

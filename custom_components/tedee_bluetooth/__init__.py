@@ -42,14 +42,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> boo
     entry.runtime_data = coordinator
     entry.async_on_unload(coordinator.async_shutdown)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
-    """Reload when the options change (data updates, e.g. certificates, do not)."""
-    if dict(entry.options) != entry.runtime_data.options_snapshot:
-        await hass.config_entries.async_reload(entry.entry_id)
+async def _async_entry_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
+    """Reload for new options or a new Personal Access Key (reauth, reconfigure).
+
+    The coordinator's own data updates (a renewed certificate) do not reload.
+    """
+    coordinator = entry.runtime_data
+    if (
+        dict(entry.options) != coordinator.options_snapshot
+        or entry.data[CONF_PERSONAL_KEY] != coordinator.personal_key_snapshot
+    ):
+        hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> bool:

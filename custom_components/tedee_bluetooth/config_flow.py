@@ -7,7 +7,9 @@ from typing import Any
 
 from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -305,8 +307,20 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
             placeholders.update(extra)
             if locks is not None:
                 if any(lock.id == entry.data[CONF_LOCK_ID] for lock in locks):
-                    return self.async_update_reload_and_abort(
-                        entry, data_updates={CONF_PERSONAL_KEY: key}
+                    # The entry's update listener reloads it (a new key): calling
+                    # async_update_reload_and_abort beside a listener is deprecated
+                    # from Home Assistant 2026.6 and stops working in 2026.12.
+                    self.hass.config_entries.async_update_entry(
+                        entry, data={**entry.data, CONF_PERSONAL_KEY: key}
+                    )
+                    if entry.state is not ConfigEntryState.LOADED:
+                        # Setup failed, so no listener is registered: reload here.
+                        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                    reauth = self.source != SOURCE_RECONFIGURE
+                    return self.async_abort(
+                        reason="reauth_successful"
+                        if reauth
+                        else "reconfigure_successful"
                     )
                 errors = {"base": "lock_not_on_account"}
         return self.async_show_form(

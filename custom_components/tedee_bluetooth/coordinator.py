@@ -128,6 +128,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         )
         self.data = TedeeLockData()
         self.options_snapshot = dict(entry.options)
+        self.personal_key_snapshot: str = entry.data[CONF_PERSONAL_KEY]
         self.serial: str = entry.data[CONF_SERIAL]
         self.lock_id: int = entry.data[CONF_LOCK_ID]
         self.service_uuid = serial_to_service_uuid(self.serial)
@@ -610,9 +611,14 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.async_set_updated_data(data)
 
     def _update_device_firmware(self) -> None:
+        # Looked up through the entry's devices: async_get_device(identifiers=...)
+        # is deprecated from Home Assistant 2026.9; this works in every release.
         registry = dr.async_get(self.hass)
-        if device := registry.async_get_device(identifiers={(DOMAIN, self.serial)}):
-            registry.async_update_device(device.id, sw_version=self.data.firmware)
+        for device in dr.async_entries_for_config_entry(
+            registry, self.config_entry.entry_id
+        ):
+            if (DOMAIN, self.serial) in device.identifiers:
+                registry.async_update_device(device.id, sw_version=self.data.firmware)
 
     async def _async_update_data(self) -> TedeeLockData:
         """On-demand mode: connect, read state and battery, let go again."""
