@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import math
+import signal
 import time
 from typing import Any
 import uuid
@@ -317,6 +318,9 @@ class CloudApp:
         return _envelope({"datetime": _b64(data), "signature": _b64(sig)})
 
 
+STATE_KEY = web.AppKey("state", CloudState)
+
+
 def make_app(state: CloudState) -> web.Application:
     """The aiohttp application serving ``state`` under /api/v37."""
     api = CloudApp(state)
@@ -328,7 +332,7 @@ def make_app(state: CloudState) -> web.Application:
         f"{API_PREFIX}/my/devicecertificate/getformobile", api.certificate
     )
     app.router.add_get(f"{API_PREFIX}/datetime/getsignedtime", api.signed_time)
-    app["state"] = state
+    app[STATE_KEY] = state
     return app
 
 
@@ -361,11 +365,28 @@ def main(argv: list[str] | None = None) -> None:
             type=spec.type,
             device_public_point=point_of(spec.identity_key),
         )
-    print(
-        f"Simulated Tedee cloud on http://{args.host}:{args.port}{API_PREFIX}",
-        flush=True,
-    )
-    web.run_app(make_app(state), host=args.host, port=args.port, print=None)
+    asyncio.run(_serve(make_app(state), args.host, args.port))
+
+
+async def _serve(app: web.Application, host: str, port: int) -> None:
+    """Listen, then say so, then serve until SIGTERM or SIGINT.
+
+    The line is printed only once the socket is bound: scripts/develop and the
+    standalone test connect as soon as they read it (printing it before
+    web.run_app had bound raced the first request, lost under aiohttp 3.13).
+    """
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        print(f"Simulated Tedee cloud on http://{host}:{port}{API_PREFIX}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 if __name__ == "__main__":

@@ -7,19 +7,18 @@ Development and tests only: nothing here ships to users.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import logging
 from typing import Any
 
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient
-from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
-from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
+from bleak.backends.service import BleakGATTServiceCollection
 from bleak.exc import BleakError
 from habluetooth import BaseHaRemoteScanner, HaBluetoothConnector
 from habluetooth.base_scanner import monotonic_time_coarse
 
+from .bleak_compat import make_characteristic, make_service
 from .link import SimulatedConnection, char_uuid
 from .lock import SimulatedLock
 from .wire import (
@@ -50,67 +49,6 @@ def address_for(lock: SimulatedLock) -> str:
     return "D0:7E:DE:" + ":".join(f"{(device_id >> s) & 0xFF:02X}" for s in (16, 8, 0))
 
 
-class _Characteristic(BleakGATTCharacteristic):
-    def __init__(
-        self, uuid: str, handle: int, properties: list[str], mtu: Callable[[], int]
-    ):
-        super().__init__(None, lambda: mtu() - 3)
-        self._uuid = uuid
-        self._handle = handle
-        self._properties = properties
-
-    @property
-    def service_uuid(self) -> str:
-        return LOCK_SERVICE_UUID
-
-    @property
-    def service_handle(self) -> int:
-        return 1
-
-    @property
-    def handle(self) -> int:
-        return self._handle
-
-    @property
-    def uuid(self) -> str:
-        return self._uuid
-
-    @property
-    def properties(self) -> list[str]:
-        return self._properties
-
-    @property
-    def descriptors(self) -> list[BleakGATTDescriptor]:
-        return []
-
-    def get_descriptor(self, specifier: Any) -> BleakGATTDescriptor | None:
-        return None
-
-    def add_descriptor(self, descriptor: BleakGATTDescriptor) -> None:
-        raise NotImplementedError
-
-
-class _Service(BleakGATTService):
-    def __init__(self) -> None:
-        super().__init__(None)
-        self._chars: list[BleakGATTCharacteristic] = []
-
-    @property
-    def handle(self) -> int:
-        return 1
-
-    @property
-    def uuid(self) -> str:
-        return LOCK_SERVICE_UUID
-
-    @property
-    def characteristics(self) -> list[BleakGATTCharacteristic]:
-        return self._chars
-
-    def add_characteristic(self, characteristic: BleakGATTCharacteristic) -> None:
-        self._chars.append(characteristic)
-
-
 class SimulatorBackend(BaseBleakClient):
     """A bleak backend whose peer is a simulated lock."""
 
@@ -129,8 +67,11 @@ class SimulatorBackend(BaseBleakClient):
         """Link up."""
         return self._conn is not None and self._conn.is_connected
 
-    async def connect(self, **kwargs: Any) -> bool:
-        """Connect to the simulated lock and expose its GATT table."""
+    async def connect(self, pair: bool = False, **kwargs: Any) -> bool:
+        """Connect to the simulated lock and expose its GATT table.
+
+        bleak 1.0+ passes ``pair`` positionally; older bleak passes only keywords.
+        """
         lock = LOCKS.get(self.address.upper())
         if lock is None:
             raise BleakError(f"Device with address {self.address} was not found")
@@ -139,12 +80,13 @@ class SimulatorBackend(BaseBleakClient):
         )
         await self._conn.connect()
         services = BleakGATTServiceCollection()
-        service = _Service()
+        service = make_service(1, LOCK_SERVICE_UUID)
         services.add_service(service)
         for handle, (uuid, props) in enumerate(_CHARACTERISTICS.items(), start=2):
-            char = _Characteristic(uuid, handle, props, lambda: self.mtu_size)
-            service.add_characteristic(char)
-            services.add_characteristic(char)
+            char = make_characteristic(
+                service, handle, uuid, props, lambda: self.mtu_size - 3
+            )
+            services.add_characteristic(char)  # adds it to its service as well
         self.services = services
         return True
 
