@@ -8,7 +8,7 @@ process it started. Exit status 0 means the whole journey worked.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 import os
 from pathlib import Path
 import re
@@ -48,7 +48,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def develop(config: Path) -> Iterator[str]:
+def develop(config: Path, extra: list[str]) -> Iterator[str]:
     """Run scripts/develop; yield the Home Assistant URL; stop it all afterwards."""
     port, cloud_port = free_port(), free_port()
     log = (ARTIFACTS / "develop.log").open("w")
@@ -61,6 +61,7 @@ def develop(config: Path) -> Iterator[str]:
             str(cloud_port),
             "--config",
             str(config),
+            *extra,
         ],
         cwd=ROOT,
         stdout=log,
@@ -84,11 +85,14 @@ def develop(config: Path) -> Iterator[str]:
                 time.sleep(1)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        # The group may already be gone when develop exited on its own.
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
 
@@ -145,11 +149,16 @@ class Journey:
         page = self.page
         page.get_by_role("button", name="Add integration").click()
         page.get_by_label("Search for a brand name").fill("Tedee Bluetooth")
-        page.get_by_text("Tedee Bluetooth", exact=True).last.click()
+        dialog = page.locator("dialog-add-integration")
+        dialog.get_by_text("Tedee Bluetooth", exact=True).first.click()
         # Home Assistant lists the discovered lock; the user path picks from the account.
-        another = page.get_by_text("Setup another instance of Tedee Bluetooth")
+        # "Setup" up to the 2025 frontends, "Set up" from 2026.
+        another = page.get_by_text(
+            re.compile(r"Set ?up another instance of Tedee Bluetooth")
+        )
         another.click()
-        field = page.get_by_label("Personal Access Key")
+        # By the form field's name: from 2026 the label matches two elements.
+        field = page.locator("input[name=personal_access_key]")
         expect(field).to_be_visible(timeout=STEP_TIMEOUT_MS)
         field.fill(KEY)
         self.shot("enter-key")
@@ -159,11 +168,15 @@ class Journey:
         lock.click()
         self.shot("pick-lock")
         page.get_by_role("button", name="Submit").click()
-        expect(page.get_by_text("Created configuration for Front door.")).to_be_visible(
-            timeout=STEP_TIMEOUT_MS
-        )
+        # "Created configuration for Front door." and "Finish" up to the 2025
+        # frontends; "Device created", the device's name and "Skip and finish" from 2026.
+        expect(
+            page.get_by_text("Created configuration for Front door.")
+            .or_(page.get_by_text("Device created"))
+            .first
+        ).to_be_visible(timeout=STEP_TIMEOUT_MS)
         self.shot("paired")
-        page.get_by_role("button", name="Finish").click()
+        page.get_by_role("button", name=re.compile(r"^(Skip and )?[Ff]inish$")).click()
 
     def device_page(self) -> None:
         page = self.page
@@ -216,13 +229,15 @@ class Journey:
 
 
 def main() -> int:
-    """Run the journey; 0 on success."""
+    """Run the journey; 0 on success. ``--newest``: on Home Assistant 2026.2.3."""
+    extra = [arg for arg in sys.argv[1:] if arg == "--newest"]
+    started = time.monotonic()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
     with (
         tempfile.TemporaryDirectory(prefix="tedee-e2e-") as tmp,
-        develop(Path(tmp) / "config") as url,
+        develop(Path(tmp) / "config", extra) as url,
     ):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -241,7 +256,10 @@ def main() -> int:
                 raise
             finally:
                 browser.close()
-    print(f"Journey passed: {journey.shots} screenshots in {ARTIFACTS}")
+    print(
+        f"Journey passed: {journey.shots} screenshots in {ARTIFACTS} "
+        f"({time.monotonic() - started:.0f} s)"
+    )
     return 0
 
 
