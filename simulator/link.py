@@ -7,9 +7,11 @@ library, a test, or the Home Assistant bridge can drive a simulated lock through
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
+import heapq
 import logging
+import random
 from typing import TYPE_CHECKING, Any
 
 from bleak.exc import BleakError
@@ -55,25 +57,34 @@ class LinkStats:
 
 
 class _Pipe:
-    """One direction of the link: FIFO delivery after a delay, driven by one timer.
+    """One direction of the link: delivery after a delay, driven by one timer.
 
-    No background task: a single ``call_at`` handle drains due frames in order, so
-    equal delivery times never reorder and dropping the link cancels one handle.
+    FIFO unless a frame is explicitly allowed to overtake (an injected reorder or
+    jitter); equal delivery times keep their order. No background task: a single
+    ``call_at`` handle drains due frames, and dropping the link cancels it.
     """
 
     def __init__(self, deliver: Callable[[tuple[Any, ...]], None]) -> None:
         self._deliver = deliver
-        self._items: deque[tuple[float, tuple[Any, ...]]] = deque()
+        self._items: list[tuple[float, int, tuple[Any, ...]]] = []
+        self._seq = 0
+        self._last = 0.0
         self._timer: asyncio.TimerHandle | None = None
 
-    def put(self, when: float, item: tuple[Any, ...]) -> None:
-        if self._items:
-            when = max(when, self._items[-1][0])  # never overtake an earlier frame
-        self._items.append((when, item))
-        if self._timer is None:
+    def put(
+        self, when: float, item: tuple[Any, ...], *, may_overtake: bool = False
+    ) -> None:
+        if not may_overtake:
+            when = max(when, self._last)  # never overtake an earlier frame
+            self._last = when
+        self._seq += 1
+        heapq.heappush(self._items, (when, self._seq, item))
+        if self._timer is None or self._items[0][1] == self._seq:
             self._arm()
 
     def _arm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         loop = asyncio.get_running_loop()
         self._timer = loop.call_at(self._items[0][0], self._drain)
 
@@ -81,7 +92,7 @@ class _Pipe:
         self._timer = None
         now = asyncio.get_running_loop().time()
         while self._items and self._items[0][0] <= now:
-            _, item = self._items.popleft()
+            _, _, item = heapq.heappop(self._items)
             self._deliver(item)
             if self._timer is not None:  # a put() during delivery armed the timer
                 return
@@ -92,9 +103,29 @@ class _Pipe:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        items = [item for _, item in self._items]
+        items = [item for _, _, item in sorted(self._items)]
         self._items.clear()
         return items
+
+
+@dataclass
+class LinkFaults:
+    """What a real radio path may do to frames; each injectable per test.
+
+    Probabilities apply per frame, drawn from one seeded generator so a run is
+    reproducible; ``drop_down``/``drop_up`` lose the next N frames outright.
+    """
+
+    jitter: float = 0.0  # frames to the client: latency +/- this (uniform), may reorder
+    reorder: float = 0.0  # chance a frame to the client is held back behind later ones
+    duplicate: float = 0.0  # chance a frame to the client arrives twice
+    drop_down: int = 0  # lose the next N frames to the client
+    drop_up: int = 0  # lose the next N writes to the lock (the write itself succeeds)
+    seed: int = 0
+    rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)  # noqa: S311 - a test's dice, not crypto
 
 
 class SimulatedConnection:
@@ -114,6 +145,7 @@ class SimulatedConnection:
         self.latency = lock.config.latency if latency is None else latency
         self.disconnected_callback = disconnected_callback
         self.stats = LinkStats()
+        self.faults = LinkFaults()
         self._connected = False
         self._callbacks: dict[str, Callable[[Any, bytearray], None]] = {}
         self._uplink = _Pipe(self._on_uplink)
@@ -156,6 +188,12 @@ class SimulatedConnection:
         loop = asyncio.get_running_loop()
         ack: asyncio.Future[None] | None = loop.create_future() if response else None
         self.stats.up()
+        if self.faults.drop_up > 0:  # lost on the air: the lock never sees it
+            self.faults.drop_up -= 1
+            if ack is not None:
+                loop.call_later(2 * self.latency, _resolve, ack)
+                await ack
+            return
         self._uplink.put(loop.time() + self.latency, (uuid, payload, ack))
         if ack is None:
             return
@@ -202,7 +240,23 @@ class SimulatedConnection:
                 f"notification of {len(frame)} bytes exceeds ATT MTU {self.mtu_size}"
             )
         loop = asyncio.get_running_loop()
-        self._downlink.put(loop.time() + self.latency + extra_delay, (uuid, frame))
+        faults = self.faults
+        if faults.drop_down > 0:
+            faults.drop_down -= 1
+            return
+        when = loop.time() + self.latency + extra_delay
+        copies = 2 if faults.rng.random() < faults.duplicate else 1
+        for _ in range(copies):
+            delay = faults.rng.uniform(-faults.jitter, faults.jitter)
+            if faults.rng.random() < faults.reorder:
+                delay += max(self.latency, 0.05)  # later frames overtake this one
+            # A frame held back (jitter, reorder, an injected delay) is overtaken.
+            overtake = bool(
+                faults.jitter or faults.reorder or extra_delay or copies > 1
+            )
+            self._downlink.put(
+                max(loop.time(), when + delay), (uuid, frame), may_overtake=overtake
+            )
 
     def drop(self, reason: str) -> None:
         """The link goes down (either side, or the radio)."""

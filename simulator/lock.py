@@ -99,6 +99,7 @@ class Faults:
     corrupt_next: int = 0  # flip a bit in the next N encrypted frames to the client
     delay_next: float = 0.0  # hold the next frame to the client this long
     lose_next: int = 0  # silently lose the next N frames to the client
+    lose_reply_to: int | None = None  # lose the (sealed) reply to this opcode once
     refuse_time: int = 0  # refuse the next N signed times
     error_on_verify: int = 0  # answer the next N client verifies with alert ERROR
     logs_busy: int = 0  # answer GET_LOGS_TLV with BUSY this many times
@@ -360,9 +361,14 @@ class SimulatedLock:
             return
         self.executed.append((plain[0], bytes(plain[1:])))
         result, payload = self._run_command(conn, plain[0], plain[1:])
-        self._send_sealed(conn, API, bytes([plain[0], result]) + payload)
+        lose = self.faults.lose_reply_to == plain[0]
+        if lose:
+            self.faults.lose_reply_to = None
+        self._send_sealed(conn, API, bytes([plain[0], result]) + payload, lose=lose)
 
-    def _send_sealed(self, conn: SimulatedConnection, uuid: str, plain: bytes) -> None:
+    def _send_sealed(
+        self, conn: SimulatedConnection, uuid: str, plain: bytes, *, lose: bool = False
+    ) -> None:
         session: Session = conn.session
         tx = session.server.tx
         if tx is None or session.server.state is not ServerState.ESTABLISHED:
@@ -370,6 +376,8 @@ class SimulatedLock:
         sealed = bytearray(
             tx.seal(plain)
         )  # the counter moves even if the frame is lost
+        if lose:
+            return
         if self.faults.lose_next > 0:
             self.faults.lose_next -= 1
             return

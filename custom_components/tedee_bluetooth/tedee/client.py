@@ -24,7 +24,6 @@ from .commands import (
     UnlockParam,
     VersionReport,
     decode_battery,
-    decode_response,
     decode_state,
     decode_version,
     encode_command,
@@ -44,19 +43,21 @@ from .errors import (
     LockTimeoutError,
     MtuTooSmallError,
     NotConnectedError,
+    OutcomeUnknownError,
     ProtocolError,
     TedeeError,
     TrustedTimeError,
 )
+from .inbound import Inbound
 from .link_mtu import MIN_HANDSHAKE_ATT_MTU, async_acquire_mtu
 from .logs import LogRecord, parse_log_package
 from .notifications import (
     Notification,
     NotificationCode,
     SignedDateTimeResult,
-    decode_notification,
 )
-from .ptls import Plaintext, PTLSClient, Write
+from .ptls import PTLSClient, Write
+from .reorder import LinkCounts
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -151,6 +152,12 @@ class TedeeLockClient:
             device_public_key=device_key,
             att_mtu=ble_client.mtu_size,
         )
+        self._inbound = Inbound(
+            self._ptls,
+            self._on_response,
+            self._on_notification,
+            lambda err: self._session_lost(err, notify=True),
+        )
         self._command_lock = asyncio.Lock()
         self._pending: tuple[int, asyncio.Future[Response]] | None = None
         # None on this queue wakes a waiting handshake when the link goes away.
@@ -160,6 +167,7 @@ class TedeeLockClient:
         self._subscribed = False
         self._closed = False
         self._up = False  # a session was established and not yet reported lost
+        self._sent = False  # the command in flight was written to the lock
         self.att_mtu = ble_client.mtu_size
         # Activity-log packages that did not parse (their records are lost).
         self.bad_log_packages = 0
@@ -201,8 +209,12 @@ class TedeeLockClient:
             raise MtuTooSmallError(self.att_mtu, MIN_HANDSHAKE_ATT_MTU)
         if not self._subscribed:
             await self._ble.start_notify(PTLS_TX_CHAR_UUID, self._on_ptls_tx)
-            await self._ble.start_notify(NOTIFICATIONS_CHAR_UUID, self._on_notification)
-            await self._ble.start_notify(API_COMMANDS_CHAR_UUID, self._on_api)
+            await self._ble.start_notify(
+                NOTIFICATIONS_CHAR_UUID, self._inbound.notification_frame
+            )
+            await self._ble.start_notify(
+                API_COMMANDS_CHAR_UUID, self._inbound.api_frame
+            )
             self._subscribed = True
         time_attempts = 0
         while True:
@@ -337,6 +349,9 @@ class TedeeLockClient:
     async def _handshake(self) -> None:
         while not self._ptls_frames.empty():
             self._ptls_frames.get_nowait()
+        if self._up:  # a new session on a live one (before a counter could wrap)
+            self._report_link()
+        self._inbound.new_session()
         writes = self._ptls.start(int(self._clock() * 1000), att_mtu=self.att_mtu)
         try:
             async with asyncio.timeout(self._handshake_timeout):
@@ -379,11 +394,18 @@ class TedeeLockClient:
         never sent late. A command that got no answer ends the session: a late
         answer must never be taken for the next command's.
         """
+        self._sent = False
         try:
             async with asyncio.timeout(self._command_timeout):
                 async with self._command_lock:
+                    if encrypted and self._ptls.needs_rekey:
+                        await self._handshake()  # before a counter could wrap
                     response = await self._exchange(opcode, params, encrypted)
         except TimeoutError as err:
+            if self._sent:
+                raise OutcomeUnknownError(
+                    f"the lock did not answer {opcode.name}; it may have acted"
+                ) from err
             raise LockTimeoutError(f"the lock did not answer {opcode.name}") from err
         if check and not response.ok:
             raise CommandError(response.opcode, response.result, response.data)
@@ -405,6 +427,7 @@ class TedeeLockClient:
         self._pending = (opcode, future)
         try:
             try:
+                self._sent = True  # from here on the lock may act on it
                 await self._ble.write_gatt_char(
                     API_COMMANDS_CHAR_UUID, frame, response=True
                 )
@@ -442,27 +465,9 @@ class TedeeLockClient:
             return
         self._ptls_frames.put_nowait(frame)
 
-    def _open(self, data: bytearray) -> Plaintext | None:
-        try:
-            return self._ptls.open(bytes(data))
-        except ProtocolError as err:
-            _LOGGER.debug("dropping frame: %s", err)
-            return None
-        except TedeeError as err:
-            self._session_lost(err, notify=True)
-            return None
-
-    def _on_api(self, _sender: Any, data: bytearray) -> None:
-        plain = self._open(data)
-        if plain is None:
-            return
-        try:
-            response = decode_response(plain.payload)
-        except ProtocolError as err:
-            _LOGGER.debug("dropping malformed response: %s", err)
-            return
+    def _on_response(self, response: Response, encrypted: bool) -> None:
         pending = self._pending
-        if not plain.encrypted:
+        if not encrypted:
             # Only the signed-time answer comes unencrypted, and its opcode byte
             # is not reliable: tolerate any (PROTOCOL.md section 5).
             if pending is None or pending[0] != Command.SET_SIGNED_DATETIME:
@@ -474,18 +479,7 @@ class TedeeLockClient:
             return
         pending[1].set_result(response)
 
-    def _on_notification(self, _sender: Any, data: bytearray) -> None:
-        plain = self._open(data)
-        if plain is None:
-            return
-        if not plain.encrypted and plain.payload[0] != NotificationCode.SIGNED_DATETIME:
-            _LOGGER.debug("dropping an unencrypted notification that must be sealed")
-            return
-        try:
-            notification = decode_notification(plain.payload)
-        except ProtocolError as err:
-            _LOGGER.debug("dropping malformed notification: %s", err)
-            return
+    def _on_notification(self, notification: Notification) -> None:
         waiter = self._time_result
         if (
             isinstance(notification, SignedDateTimeResult)
@@ -499,8 +493,31 @@ class TedeeLockClient:
             except Exception:
                 _LOGGER.exception("notification callback failed")
 
+    @property
+    def link_counts(self) -> LinkCounts:
+        """What the radio did to this session's frames (for diagnostics)."""
+        return self._inbound.counts
+
+    def _report_link(self) -> None:
+        """At a session's end: one warning, with the counts, if the link was flaky."""
+        counts = self._inbound.counts
+        if counts.flaky:
+            _LOGGER.warning(
+                "The Bluetooth link to the lock was flaky during this session: "
+                "%d frames reordered, %d duplicated, %d missed, %d late, "
+                "%d failed authentication",
+                counts.reordered,
+                counts.duplicated,
+                counts.missed,
+                counts.late,
+                counts.failed,
+            )
+
     def _session_lost(self, err: Exception, *, notify: bool) -> None:
         was_up, self._up = self._up, False
+        self._inbound.stop()
+        if was_up:
+            self._report_link()
         self._ptls.fail()
         self._ptls_frames.put_nowait(None)
         if self._pending is not None:

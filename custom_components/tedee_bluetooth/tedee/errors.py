@@ -55,6 +55,13 @@ class LockTimeoutError(TedeeError):
     """The lock did not answer in time."""
 
 
+class OutcomeUnknownError(LockTimeoutError):
+    """A command went out but its answer never came: the lock may have acted.
+
+    Never resent blindly; read the state and let the user decide.
+    """
+
+
 class TrustedTimeError(TedeeError):
     """The lock would not accept a signed time."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 import struct
 
@@ -55,9 +55,14 @@ class CalibrationResult(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """Base of decoded notifications."""
+    """Base of decoded notifications.
+
+    ``late``: it arrived after later frames were delivered (its gap was given up),
+    so any state it carries is older than what is already known.
+    """
 
     code: int
+    late: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

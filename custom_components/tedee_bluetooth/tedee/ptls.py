@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from .const import (
     ATT_HEADER_SIZE,
     MAX_PTLS_MTU,
+    MAX_RECORD_COUNTER,
     PTLS_RX_CHAR_UUID,
     PTLS_VERSION,
     Header,
@@ -45,7 +46,7 @@ from .errors import (
     ProtocolError,
     TedeeError,
 )
-from .record import RecordCipher
+from .record import REKEY_MARGIN, DuplicateFrameError, ReceiveWindow, RecordCipher
 
 CLIENT_HELLO_SIZE = 152
 SERVER_HELLO_SIZE = 100
@@ -78,10 +79,11 @@ class Write:
 
 @dataclass(frozen=True, slots=True)
 class Plaintext:
-    """An opened API/Notifications frame: its payload and whether it was sealed."""
+    """An opened API/Notifications frame: payload, whether sealed, and its counter."""
 
     payload: bytes
     encrypted: bool
+    counter: int | None = None
 
 
 def pack_len16(value: bytes) -> bytes:
@@ -152,9 +154,10 @@ class PTLSClient:
         self._hello_hash = b""
         self._auth_data = b""
         self._tx: RecordCipher | None = None
-        self._rx: RecordCipher | None = None
+        self._rx: ReceiveWindow | None = None
         self.session_id = None
         self.peer_mtu = None
+        self._last_frame = b""
 
     # -- handshake -------------------------------------------------------------
 
@@ -207,6 +210,9 @@ class PTLSClient:
     def _receive_ptls(self, frame: bytes) -> list[Write]:
         if not frame:
             raise ProtocolError("empty PTLS frame")
+        if frame == self._last_frame:
+            return []  # the radio delivered it twice: nothing new in it
+        self._last_frame = frame
         # Only the low nibble is the header, as in the vendor's own clients.
         header, body = frame[0] & 0x0F, frame[1:]
         if header == Header.PTLS_ALERT:
@@ -298,7 +304,7 @@ class PTLSClient:
         self._tx = RecordCipher(
             derive_traffic_keys(self._secret, LABEL_CLIENT_AP, final_hash)
         )
-        self._rx = RecordCipher(
+        self._rx = ReceiveWindow(
             derive_traffic_keys(self._secret, LABEL_SERVER_AP, final_hash)
         )
         self._secret = b""
@@ -351,11 +357,22 @@ class PTLSClient:
         if self.state is not State.ESTABLISHED or self._rx is None:
             raise ProtocolError("encrypted frame without an established session")
         try:
-            return Plaintext(self._rx.open(body), True)
+            counter, plain = self._rx.open(body)
+        except DuplicateFrameError:
+            raise  # harmless: the copy is dropped, the session goes on
         except TedeeError:
             self.state = State.FAILED
             self._tx = self._rx = None
             raise
+        return Plaintext(plain, True, counter)
+
+    @property
+    def needs_rekey(self) -> bool:
+        """A counter nears its end: make a new session before it could wrap."""
+        tx, rx = self._tx, self._rx
+        return (tx is not None and tx.counter >= MAX_RECORD_COUNTER - REKEY_MARGIN) or (
+            rx is not None and rx.needs_rekey
+        )
 
     def fail(self) -> None:
         """Forget the session (link dropped or the caller gave up)."""
