@@ -34,6 +34,8 @@ _LOGGER = logging.getLogger(__name__)
 SOURCE = "tedee-simulator"
 # address (upper case) -> lock; the backend looks locks up here when HA connects.
 LOCKS: dict[str, SimulatedLock] = {}
+# source -> scanner; a backend counts its connection against its scanner's slots.
+SCANNERS: dict[str, SimulatorScanner] = {}
 
 _CHARACTERISTICS = {
     NOTIFICATIONS_CHAR_UUID: ["notify"],
@@ -56,6 +58,10 @@ class SimulatorBackend(BaseBleakClient):
         """Find the simulated lock behind the address."""
         super().__init__(address_or_ble_device, **kwargs)
         self._conn: SimulatedConnection | None = None
+        details = getattr(address_or_ble_device, "details", None)
+        source = details.get("source") if isinstance(details, dict) else None
+        self._scanner = SCANNERS.get(source) if isinstance(source, str) else None
+        self._holds_slot = False
 
     @property
     def mtu_size(self) -> int:
@@ -79,6 +85,9 @@ class SimulatorBackend(BaseBleakClient):
             att_mtu=247, disconnected_callback=lambda _c: self._on_disconnected()
         )
         await self._conn.connect()
+        if self._scanner is not None:
+            self._scanner.in_use += 1
+            self._holds_slot = True
         services = BleakGATTServiceCollection()
         service = make_service(1, LOCK_SERVICE_UUID)
         services.add_service(service)
@@ -90,7 +99,13 @@ class SimulatorBackend(BaseBleakClient):
         self.services = services
         return True
 
+    def _release_slot(self) -> None:
+        if self._holds_slot and self._scanner is not None:
+            self._scanner.in_use -= 1
+        self._holds_slot = False
+
     def _on_disconnected(self) -> None:
+        self._release_slot()
         if self._disconnected_callback is not None:
             self._disconnected_callback()
 
@@ -153,12 +168,22 @@ class SimulatorBackend(BaseBleakClient):
 class SimulatorScanner(BaseHaRemoteScanner):
     """A remote scanner that hears the simulated locks."""
 
-    def __init__(self, source: str = SOURCE) -> None:
-        """Connectable, like an ESPHome proxy with active connections."""
+    def __init__(self, source: str = SOURCE, slots: int | None = None) -> None:
+        """Connectable, like an ESPHome proxy with active connections.
+
+        ``slots``: how many connections it can hold at once (an ESPHome proxy has
+        3 by default), shared by every lock it reaches; None for no limit.
+        """
+        self.slots = slots
+        self.in_use = 0
         connector = HaBluetoothConnector(
-            client=SimulatorBackend, source=source, can_connect=lambda: True
+            client=SimulatorBackend, source=source, can_connect=self._has_free_slot
         )
         super().__init__(source, "Tedee lock simulator", connector, True)
+        SCANNERS[source] = self
+
+    def _has_free_slot(self) -> bool:
+        return self.slots is None or self.in_use < self.slots
 
     def add_lock(self, lock: SimulatedLock, rssi: int = -62) -> str:
         """Make a lock reachable and advertise it once; returns its address."""

@@ -37,6 +37,9 @@ DEFAULT_REFRESH_INTERVAL: Final = 300
 CONNECT_TIMEOUT: Final = 10.0  # a command gives up if no session within this
 KEEPALIVE_INTERVAL: Final = 15.0  # well inside the lock's ~25 s idle limit
 RECONNECT_BACKOFF: Final = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
+# The adapter or proxy had no free connection slot: retrying fast only competes
+# with whatever holds the slots, so wait longer.
+NO_SLOT_BACKOFF: Final = (30.0, 60.0, 120.0, 300.0)
 UNAVAILABLE_GRACE: Final = 30.0
 NOT_REGISTERED_RETRY: Final = 600.0  # look for the lock being added again
 BUSY_RETRIES: Final = 3
@@ -53,6 +56,7 @@ SERVICE_FORCE_LOCK: Final = "force_lock"
 SERVICE_FORCE_UNLOCK: Final = "force_unlock"
 
 ISSUE_NOT_REGISTERED: Final = "not_registered"
+ISSUE_NO_CONNECTION_SLOT: Final = "no_connection_slot"
 
 DEV_CLOUD_ENV: Final = "TEDEE_BLUETOOTH_DEV_CLOUD_URL"
 
@@ -67,6 +71,7 @@ class ConnectionStatus(StrEnum):
     NO_TRUSTED_TIME = "no_trusted_time"
     INVALID_CERTIFICATE = "invalid_certificate"
     NOT_REGISTERED = "not_registered"
+    NO_CONNECTION_SLOT = "no_connection_slot"
 
 
 def cloud_base_url() -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
+import dataclasses
 from datetime import datetime, timedelta
 import time
 from typing import TYPE_CHECKING, Any
 
 import bleak
 from bleak.exc import BleakError
-from bleak_retry_connector import establish_connection
+from bleak_retry_connector import BleakOutOfConnectionSlotsError, establish_connection
 from homeassistant.components import bluetooth
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import (
@@ -54,10 +55,12 @@ from .const import (
     CONNECT_TIMEOUT,
     DEFAULT_REFRESH_INTERVAL,
     DOMAIN,
+    ISSUE_NO_CONNECTION_SLOT,
     ISSUE_NOT_REGISTERED,
     KEEPALIVE_INTERVAL,
     LOGGER,
     MODE_ALWAYS,
+    NO_SLOT_BACKOFF,
     NOT_REGISTERED_RETRY,
     RECONNECT_BACKOFF,
     UNAVAILABLE_GRACE,
@@ -80,6 +83,7 @@ from .tedee import (
     MtuTooSmallError,
     Notification,
     NotificationCode,
+    OutcomeUnknownError,
     ResultCode,
     TedeeCloud,
     TedeeError,
@@ -340,6 +344,13 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         return signed.datetime_bytes, signed.signature
 
     @property
+    def link_counts(self) -> dict[str, int] | None:
+        """What the radio did to the current session's frames, if there is one."""
+        if self._client is None:
+            return None
+        return dataclasses.asdict(self._client.link_counts)
+
+    @property
     def session_up(self) -> bool:
         """A PTLS session is established right now."""
         return self._client is not None and self._client.established
@@ -385,17 +396,27 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 translation_domain=DOMAIN, translation_key="cannot_connect"
             )
 
+    def _create_issue(
+        self, issue: str, severity: ir.IssueSeverity, placeholders: dict[str, str]
+    ) -> None:
+        """A repair issue of this lock; it is deleted on the next good connection."""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{issue}_{self.serial}",
+            is_fixable=False,
+            severity=severity,
+            translation_key=issue,
+            translation_placeholders=placeholders,
+        )
+
     def _alert_failure(self, err: AlertError) -> LockUnreachable:
         if err.alert is AlertCode.NOT_REGISTERED:
             self._set_status(ConnectionStatus.NOT_REGISTERED)
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                f"{ISSUE_NOT_REGISTERED}_{self.serial}",
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_NOT_REGISTERED,
-                translation_placeholders={"name": self.name, "serial": self.serial},
+            self._create_issue(
+                ISSUE_NOT_REGISTERED,
+                ir.IssueSeverity.ERROR,
+                {"name": self.name, "serial": self.serial},
             )
             self._lock_available = False
             return LockUnreachable(
@@ -442,6 +463,15 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 disconnected_callback=self._on_ble_disconnected,
                 max_attempts=2,
             )
+        except BleakOutOfConnectionSlotsError as err:
+            self._set_status(ConnectionStatus.NO_CONNECTION_SLOT)
+            self._create_issue(
+                ISSUE_NO_CONNECTION_SLOT, ir.IssueSeverity.WARNING, {"name": self.name}
+            )
+            LOGGER.debug("%s: no free connection slot: %s", self.name, err)
+            raise LockUnreachable(
+                translation_domain=DOMAIN, translation_key="no_connection_slot"
+            ) from err
         except (BleakError, TimeoutError) as err:
             self._set_status(ConnectionStatus.DISCONNECTED)
             LOGGER.debug("%s: cannot connect: %s", self.name, err)
@@ -500,9 +530,8 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             ) from err
         self._reconnect_attempt = 0
         self._set_status(ConnectionStatus.CONNECTED)
-        ir.async_delete_issue(
-            self.hass, DOMAIN, f"{ISSUE_NOT_REGISTERED}_{self.serial}"
-        )
+        for issue in (ISSUE_NOT_REGISTERED, ISSUE_NO_CONNECTION_SLOT):
+            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.serial}")
         self._mark_available()
         return client
 
@@ -539,6 +568,11 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             delay = NOT_REGISTERED_RETRY
         elif immediately:
             delay = 0.0
+        elif self.connection_status is ConnectionStatus.NO_CONNECTION_SLOT:
+            delay = NO_SLOT_BACKOFF[
+                min(self._reconnect_attempt, len(NO_SLOT_BACKOFF) - 1)
+            ]
+            self._reconnect_attempt += 1
         else:
             delay = RECONNECT_BACKOFF[
                 min(self._reconnect_attempt, len(RECONNECT_BACKOFF) - 1)
@@ -637,6 +671,15 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     @callback
     def _on_notification(self, notification: Notification) -> None:
         data = self.data
+        if notification.late and isinstance(
+            notification, LockStatusChange | BatteryNotification
+        ):
+            # Older than what is already shown: never let it overwrite that. Its
+            # operation, if any, still reaches the activity log.
+            LOGGER.debug(
+                "%s: ignoring a late %s", self.name, type(notification).__name__
+            )
+            return
         if isinstance(notification, LockStatusChange):
             previous = data.state
             data.state, data.jammed = notification.state, notification.jammed
@@ -776,6 +819,17 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                     raise HomeAssistantError(
                         translation_domain=DOMAIN,
                         translation_key=_result_key(err.result),
+                    ) from err
+                except OutcomeUnknownError as err:
+                    # Sent, never answered: the lock may have moved. Never resend;
+                    # read the state again (always-connected mode reconnects and
+                    # reads it by itself) and let the user decide.
+                    if not self.always_connected:
+                        self._spawn(self.async_request_refresh(), "refresh")
+                    raise HomeAssistantError(
+                        translation_domain=DOMAIN,
+                        translation_key="outcome_unknown",
+                        translation_placeholders={"name": self.name},
                     ) from err
                 except TedeeError as err:
                     raise HomeAssistantError(

@@ -40,6 +40,9 @@ async def async_get_config_entry_diagnostics(
             "always_connected": coordinator.always_connected,
             "address": coordinator.address,
             "rssi": coordinator.rssi,
+            # What the radio did to this session's frames (reordered, duplicated,
+            # missed, late, failed authentication).
+            "link": coordinator.link_counts,
         },
         "lock": {
             k: (str(v) if v is not None else None)

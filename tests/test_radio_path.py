@@ -1,0 +1,97 @@
+"""The radio path in Home Assistant: no free connection slot, late frames, counts."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import bleak_retry_connector
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from custom_components.tedee_bluetooth.const import (
+    DOMAIN,
+    ISSUE_NO_CONNECTION_SLOT,
+    NO_SLOT_BACKOFF,
+)
+
+from .ha_fixtures import LOCK, STATUS, Sim, jump, settle
+
+
+async def until_state(hass: HomeAssistant, entity_id: str, state: str) -> None:
+    """Wait for a state the simulated lock reaches in real time (bounded)."""
+    async with asyncio.timeout(10):
+        while hass.states.get(entity_id).state != state:
+            await settle(hass, 0.05)
+
+
+async def until_status(hass: HomeAssistant, state: str) -> None:
+    """bleak-retry-connector backs off between its attempts in real time."""
+    await until_state(hass, STATUS, state)
+
+
+async def test_no_free_slot_is_named_and_clears_itself(
+    hass: HomeAssistant,
+    sim: Sim,
+    issue_registry: ir.IssueRegistry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # bleak-retry-connector waits 4 s of real time between its own attempts when
+    # slots run out; our back-off (virtual, through HA's timers) is under test.
+    monkeypatch.setattr(bleak_retry_connector, "BLEAK_OUT_OF_SLOTS_BACKOFF_TIME", 0.0)
+    entry = await sim.setup()
+    assert hass.states.get(STATUS).state == "connected"
+    issue_id = f"{ISSUE_NO_CONNECTION_SLOT}_{sim.lock.config.serial}"
+    # A doorbell camera takes the proxy's last slot, then our link drops.
+    sim.scanner.slots = sim.scanner.in_use - 1  # ours is the one it takes
+    sim.lock.connections[0].drop("supervision timeout")
+    await jump(hass, 1)
+    await until_status(hass, "no_connection_slot")
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {"name": "Front door"}
+    # The back-off is the longer one: nothing before its first step.
+    attempts = sim.lock.connect_attempts
+    await jump(hass, NO_SLOT_BACKOFF[0] - 5)
+    assert sim.lock.connect_attempts == attempts
+    assert hass.states.get(STATUS).state == "no_connection_slot"
+    # The camera lets go: the next attempt connects, the repair issue goes.
+    sim.scanner.slots = None
+    await jump(hass, NO_SLOT_BACKOFF[-1])
+    await until_status(hass, "connected")
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_diagnostics_show_what_the_radio_did(
+    hass: HomeAssistant, sim: Sim, hass_client: Any
+) -> None:
+    entry = await sim.setup()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["session"]["link"] == {
+        "reordered": 0,
+        "duplicated": 0,
+        "missed": 0,
+        "late": 0,
+        "failed": 0,
+    }
+
+
+async def test_a_late_status_never_moves_the_lock_entity_back(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """UNLOCKING arrives after UNLOCKED (the radio held it back): still unlocked."""
+    await sim.setup()
+    sim.lock.faults.delay_next = 0.6  # the UNLOCKING notification
+    await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    await until_state(hass, LOCK, "unlocked")
+    await settle(hass, 0.8)  # the late frame lands
+    assert hass.states.get(LOCK).state == "unlocked"
+    counts = sim.hass.config_entries.async_entries(DOMAIN)[0].runtime_data.link_counts
+    assert counts is not None
+    assert counts["late"] == 1
