@@ -8,6 +8,7 @@ from typing import Any
 import bleak_retry_connector
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -19,6 +20,7 @@ from custom_components.tedee_bluetooth.const import (
     ISSUE_NO_CONNECTION_SLOT,
     NO_SLOT_BACKOFF,
 )
+from custom_components.tedee_bluetooth.tedee.commands import Command
 
 from .ha_fixtures import LOCK, STATUS, Sim, jump, settle
 
@@ -95,3 +97,23 @@ async def test_a_late_status_never_moves_the_lock_entity_back(
     counts = sim.hass.config_entries.async_entries(DOMAIN)[0].runtime_data.link_counts
     assert counts is not None
     assert counts["late"] == 1
+
+
+async def test_an_unanswered_unlock_is_reported_and_never_resent(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The reply is lost but the lock moves: say so, resend nothing, show the truth."""
+    entry = await sim.setup()
+    entry.runtime_data.command_timeout = 0.5  # taken by the next session
+    sim.lock.connections[0].drop("new session")
+    await jump(hass, 1)
+    await until_status(hass, "connected")
+    sim.lock.faults.lose_reply_to = Command.UNLOCK
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "lock", "unlock", {"entity_id": LOCK}, blocking=True
+        )
+    assert err.value.translation_key == "outcome_unknown"
+    assert "may have moved" in str(err.value)
+    await until_state(hass, LOCK, "unlocked")  # reconnected, the lock's own state
+    assert [op for op, _ in sim.lock.executed].count(Command.UNLOCK) == 1

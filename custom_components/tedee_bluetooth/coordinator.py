@@ -92,6 +92,7 @@ from .tedee import (
     UnlockParam,
     serial_to_service_uuid,
 )
+from .tedee.client import DEFAULT_COMMAND_TIMEOUT
 from .tedee.notifications import SimpleNotification
 
 if TYPE_CHECKING:
@@ -161,6 +162,8 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         # The wall clock the handshake's auth data comes from (injectable, like the
         # simulators' clocks, so a test can move every clock of its world at once).
         self.wall_clock: Callable[[], float] = time.time
+        # How long the lock may take to answer one command (injectable for tests).
+        self.command_timeout = DEFAULT_COMMAND_TIMEOUT
         self._fetching_logs = False
         self._auth_failed = False
         self._recent_live_events: deque[tuple[str, float]] = deque(maxlen=32)
@@ -484,6 +487,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             signed_time=self._signed_time,
             on_session_lost=self._on_session_lost,
             clock=self.wall_clock,
+            command_timeout=self.command_timeout,
         )
         client.subscribe(self._on_notification)
         self._client = client
