@@ -277,3 +277,21 @@ def test_a_clean_link_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
     run_virtual(scenario())
     assert not [r for r in caplog.records if "flaky" in r.getMessage()]
+
+
+def test_a_repeated_initialized_frame_keeps_the_new_session() -> None:
+    async def scenario() -> None:
+        world = make_world()
+        client, conn, lost = await _connect(world, 247, jitter=0.0)
+        conn.send("00000301-4899-489f-a301-fbee544b1db0", b"\x08" + client.session_id)
+        await asyncio.sleep(1)
+        assert client.established
+        assert lost == []
+        conn.send("00000301-4899-489f-a301-fbee544b1db0", b"\x05" + bytes(40))
+        await asyncio.sleep(1)
+        assert not client.established  # anything else on PTLS TX ends it
+        assert len(lost) == 1
+        await client.disconnect()
+        world.lock.shutdown()
+
+    run_virtual(scenario())

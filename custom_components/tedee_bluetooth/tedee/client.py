@@ -455,13 +455,12 @@ class TedeeLockClient:
     def _on_ptls_tx(self, _sender: Any, data: bytearray) -> None:
         frame = bytes(data)
         if self._ptls.established:
-            # After the handshake only alerts come here (e.g. 24 h TIMEOUT).
+            # After the handshake only alerts come here (e.g. 24 h TIMEOUT); the
+            # machine raises for anything but a repeat of its last frame.
             try:
                 self._ptls.receive_ptls(frame)
-                err: TedeeError = ProtocolError("unexpected PTLS frame in a session")
-            except TedeeError as exc:
-                err = exc
-            self._session_lost(err, notify=True)
+            except TedeeError as err:
+                self._session_lost(err, notify=True)
             return
         self._ptls_frames.put_nowait(frame)
 

@@ -44,12 +44,11 @@ class Inbound:
         self.counts = LinkCounts()
         self._reorder: Reorderer[tuple[str, bytes]] = Reorderer(self.counts)
 
-    def new_session(self) -> LinkCounts:
-        """New keys, counters from 0: start ordering afresh; return the old counts."""
-        old, self.counts = self.counts, LinkCounts()
+    def new_session(self) -> None:
+        """New keys, counters from 0: count and order afresh."""
+        self.counts = LinkCounts()
         self._reorder = Reorderer(self.counts)
         self.stop()
-        return old
 
     def stop(self) -> None:
         """Forget frames waiting for a gap (the session is gone)."""
