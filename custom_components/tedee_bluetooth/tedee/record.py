@@ -75,7 +75,7 @@ class ReceiveWindow:
 
     WINDOW = 32: one command makes the lock send a reply and up to ~5 status
     notifications, and HAS_LOGS repeats; 32 covers several such bursts swapped
-    while costing at most 32 tag checks (about 0.1 ms) for a forged frame.
+    while costing at most 32 tag checks (about 0.2 ms) for a forged frame.
     """
 
     __slots__ = ("_aead", "_iv", "_recent_tags", "_used", "next")
