@@ -102,6 +102,9 @@ ON_DEMAND_LINGER = 20.0  # stay connected this long after a command to see it fi
 LIVE_EVENT_MEMORY = 30.0  # seconds a live event suppresses the same logged event
 
 
+_MTU_WARNED: set[tuple[str, int]] = set()
+
+
 class LockUnreachable(HomeAssistantError):
     """No Bluetooth session could be made (reason in translation_key)."""
 
@@ -158,7 +161,6 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self._lock_available = False
         self._logged_unavailable = False
         self._stopped = False
-        self._mtu_warned = False
         # The wall clock the handshake's auth data comes from (injectable, like the
         # simulators' clocks, so a test can move every clock of its world at once).
         self.wall_clock: Callable[[], float] = time.time
@@ -501,8 +503,10 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             self._client = None
             await _quietly(client.disconnect())
             self._set_status(ConnectionStatus.DISCONNECTED)
-            if not self._mtu_warned:  # it will not change by itself: say it once
-                self._mtu_warned = True
+            # It will not change by itself: say it once per lock and MTU, not on
+            # every setup retry (each makes a new coordinator).
+            if (self.serial, err.mtu) not in _MTU_WARNED:
+                _MTU_WARNED.add((self.serial, err.mtu))
                 LOGGER.warning("%s: %s", self.name, err)
             raise LockUnreachable(
                 translation_domain=DOMAIN,
@@ -523,14 +527,17 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         except (TedeeError, BleakError) as err:
             self._client = None
             await _quietly(client.disconnect())
+            # The signed-time source failing leaves NO_TRUSTED_TIME: say that.
+            no_time = self.connection_status is ConnectionStatus.NO_TRUSTED_TIME
             self._set_status(
                 ConnectionStatus.NO_TRUSTED_TIME
-                if self.connection_status is ConnectionStatus.NO_TRUSTED_TIME
+                if no_time
                 else ConnectionStatus.DISCONNECTED
             )
             LOGGER.debug("%s: handshake failed: %s", self.name, err)
             raise LockUnreachable(
-                translation_domain=DOMAIN, translation_key="cannot_connect"
+                translation_domain=DOMAIN,
+                translation_key="no_trusted_time" if no_time else "cannot_connect",
             ) from err
         self._reconnect_attempt = 0
         self._set_status(ConnectionStatus.CONNECTED)

@@ -1,0 +1,104 @@
+"""Coordinator paths a user meets rarely: a link too small, refused time, odd results."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+
+from custom_components.tedee_bluetooth.const import (
+    CONF_CONNECTION_MODE,
+    MODE_ON_DEMAND,
+)
+from custom_components.tedee_bluetooth.tedee.commands import Command
+
+from .ha_fixtures import LOCK, STATUS, Sim, jump, settle
+from .world import ACCOUNT
+
+
+async def test_a_link_too_small_says_so_once(
+    hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim.lock.config.att_mtu = 104
+    entry = await sim.setup()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "ATT MTU" in entry.reason
+    await jump(hass, 60)
+    await jump(hass, 60)
+    warnings = [r for r in caplog.records if "a Tedee handshake needs" in r.message]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+
+
+async def test_an_unknown_result_code_is_a_translated_error(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    sim.lock.faults.next_result = {Command.UNLOCK: 0x77}
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "lock", "unlock", {"entity_id": LOCK}, blocking=True
+        )
+    assert err.value.translation_key == "result_error"
+
+
+async def test_refused_signed_time_during_a_session_is_logged(
+    hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
+) -> None:
+    await sim.setup()
+    sim.world.cloud.fail_next(500, path="getsignedtime")
+    sim.lock.lose_trusted_time()
+    await settle(hass, 0.2)
+    assert "could not give the lock a signed time" in caplog.text
+    # The session goes on, and the status says what the lock lacks.
+    assert hass.states.get(STATUS).state == "no_trusted_time"
+    assert hass.states.get(LOCK).state == "locked"
+
+
+async def test_activity_logs_that_cannot_be_fetched_do_not_break_anything(
+    hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, "custom_components.tedee_bluetooth")
+    await sim.setup()
+    sim.lock.faults.logs_busy = 99
+    sim.lock.record_event(0x22)
+    await settle(hass, 2.5)  # BUSY is retried 10 x 0.2 s, then given up
+    assert "could not fetch activity logs" in caplog.text
+    assert hass.states.get(STATUS).state == "connected"
+
+
+async def test_on_demand_an_unanswered_command_reads_the_state_again(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = await sim.setup({CONF_CONNECTION_MODE: MODE_ON_DEMAND})
+    entry.runtime_data.command_timeout = 0.5
+    sim.lock.faults.lose_reply_to = Command.UNLOCK
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "lock", "unlock", {"entity_id": LOCK}, blocking=True
+        )
+    assert err.value.translation_key == "outcome_unknown"
+    for _ in range(40):
+        await settle(hass, 0.05)
+        if hass.states.get(LOCK).state == "unlocked":
+            break
+    assert hass.states.get(LOCK).state == "unlocked"  # read again, not assumed
+    assert [op for op, _ in sim.lock.executed].count(Command.UNLOCK) == 1
+
+
+async def test_no_trusted_time_at_connect_with_the_cloud_refusing(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    sim.lock.trusted_time = False
+    sim.world.cloud.keys[next(iter(sim.world.cloud.keys))] = (
+        ACCOUNT,
+        frozenset({"Mobile.ReadWrite", "DeviceCertificate.Operate"}),
+    )
+    entry = await sim.setup()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "trusted time" in entry.reason
