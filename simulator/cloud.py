@@ -62,6 +62,7 @@ class InjectedFailure:
     retry_after: int | None = None
     delay: float = 0.0
     malformed: bool = False
+    method: str | None = None  # only requests with this method
 
 
 class CloudState:
@@ -81,9 +82,9 @@ class CloudState:
         self.cert_validity = timedelta(days=10)
         self.failures: list[InjectedFailure] = []
         self.request_log: list[tuple[str, str]] = []
-        self.wrap_base64 = (
-            False  # line-wrap keys and certificates, as vendor samples do
-        )
+        # Line-wrap keys and certificates, as the vendor's samples do.
+        self.wrap_base64 = False
+        self.certify_another_key = False  # a certificate naming a key not ours
 
     def add_key(
         self, key: str, account: str = "demo", scopes: frozenset[str] = ALL_SCOPES
@@ -204,7 +205,9 @@ class CloudApp:
         """Apply injected failures before the real handler."""
         self.state.request_log.append((request.method, request.path))
         for failure in list(self.state.failures):
-            if failure.path is None or request.path.endswith(failure.path):
+            if (failure.path is None or request.path.endswith(failure.path)) and (
+                failure.method is None or failure.method == request.method
+            ):
                 self.state.failures.remove(failure)
                 if failure.delay:
                     await asyncio.sleep(failure.delay)
@@ -305,7 +308,11 @@ class CloudApp:
                 "certificate": enc(cert),
                 "expirationDate": expires.isoformat().replace("+00:00", "Z"),
                 "devicePublicKey": enc(lock.device_public_point),
-                "mobilePublicKey": enc(mobile["public_point"]),
+                "mobilePublicKey": enc(
+                    point_of(new_key())
+                    if self.state.certify_another_key
+                    else mobile["public_point"]
+                ),
             }
         )
 

@@ -103,6 +103,7 @@ class Faults:
     refuse_time: int = 0  # refuse the next N signed times
     error_on_verify: int = 0  # answer the next N client verifies with alert ERROR
     logs_busy: int = 0  # answer GET_LOGS_TLV with BUSY this many times
+    log_garbage: bytes | None = None  # answer the next GET_LOGS_TLV with these bytes
     next_result: dict[int, int] = field(default_factory=dict)  # opcode -> forced result
 
 
@@ -567,6 +568,9 @@ class SimulatedLock:
         if self.faults.logs_busy > 0:
             self.faults.logs_busy -= 1
             return Result.BUSY, b""
+        if self.faults.log_garbage is not None:
+            garbage, self.faults.log_garbage = self.faults.log_garbage, None
+            return (Result.SUCCESS if self.logs else Result.NOT_FOUND), garbage
         if not self.logs:
             return Result.NOT_FOUND, b""
         # What one sealed indication can carry: header, opcode, result and tag aside.

@@ -221,3 +221,66 @@ async def test_the_simulated_cloud_sends_no_result_on_errors(
         "errorMessages": ["Unauthorized"],
         "statusCode": 401,
     }
+
+
+async def test_an_unreadable_retry_after_is_none(serve: Serve) -> None:
+    from custom_components.tedee_bluetooth.tedee import CloudRateLimitError
+
+    app = web.Application()
+
+    async def limited(_r: web.Request) -> web.Response:
+        return web.json_response(
+            {"success": False, "errorMessages": [], "statusCode": 429},
+            status=429,
+            headers={"Retry-After": "soon"},
+        )
+
+    app.router.add_get("/api/v37/my/lock", limited)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            api = TedeeCloud(session, KEY, base_url=str(server.make_url("/api/v37")))
+            with pytest.raises(CloudRateLimitError) as err:
+                await api.get_locks()
+    finally:
+        await server.close()
+    assert err.value.retry_after is None
+
+
+@pytest.mark.parametrize(
+    ("path", "result", "message"),
+    [
+        (
+            "/my/devicecertificate/getformobile",
+            {
+                "certificate": "AAAA",
+                "expirationDate": "2025-12-03T10:00:00Z",
+                "devicePublicKey": "AAAA",
+                "mobilePublicKey": "not base64!",
+            },
+            "malformed certificate",
+        ),
+        (
+            "/datetime/getsignedtime",
+            {"datetime": "%%%", "signature": "AAAA"},
+            "malformed signed time",
+        ),
+        (
+            "/datetime/getsignedtime",
+            {"datetime": "AAAA", "signature": "AAAA"},
+            "wrong field sizes",
+        ),
+    ],
+)
+async def test_malformed_fields_are_a_server_error(
+    serve: Serve, path: str, result: dict[str, Any], message: str
+) -> None:
+    from custom_components.tedee_bluetooth.tedee import CloudServerError
+
+    api = await serve({path: (200, {"success": True, "result": result})})
+    with pytest.raises(CloudServerError, match=message):
+        if "signed" in path:
+            await api.get_signed_time()
+        else:
+            await api.get_certificate("m", 1)

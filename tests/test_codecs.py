@@ -121,3 +121,10 @@ def test_battery_levels_over_100_read_as_100() -> None:
     assert decode_battery(b"\xff\x00").level == 100
     assert decode_notification(b"\xa0\x65\x00") == BatteryNotification(0xA0, 100, False)
     assert decode_notification(b"\xbc\xc8") == BatteryNotification(0xBC, 100, True)
+
+
+def test_command_errors_name_unknown_codes_in_hex() -> None:
+    from custom_components.tedee_bluetooth.tedee import CommandError
+
+    assert str(CommandError(0x99, 0x77)) == "0x99 failed: 0x77"
+    assert str(CommandError(0x51, 0x05)) == "UNLOCK failed: NOT_CALIBRATED"

@@ -210,6 +210,43 @@ async def test_pairing_over_a_link_too_small_says_so(
     assert not hass.config_entries.async_entries(DOMAIN)
 
 
+@pytest.mark.parametrize("break_it", ["another_key", "lock_error"])
+async def test_pairing_refuses_a_certificate_or_lock_it_cannot_trust(
+    hass: HomeAssistant, sim: Sim, break_it: str
+) -> None:
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    before = dict(mobiles(sim))
+    if break_it == "another_key":
+        sim.world.cloud.certify_another_key = True
+    else:
+        sim.lock.faults.next_result = {0x5A: 0x02}  # GET_STATE answers ERROR
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    expected = "cannot_connect" if break_it == "another_key" else "lock_unreachable"
+    assert result["errors"] == {"base": expected}
+    assert mobiles(sim) == before
+    if break_it == "another_key":  # it never reached the lock
+        assert sim.lock.connect_attempts == 0
+
+
+async def test_a_registration_that_cannot_be_deleted_is_logged(
+    hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    sim.lock.go_out_of_range()
+    sim.world.cloud.fail_next(500, method="DELETE")
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    assert result["errors"] == {"base": "lock_unreachable"}
+    assert "Could not delete the unfinished registration" in caplog.text
+
+
 async def test_pairing_with_line_wrapped_keys(hass: HomeAssistant, sim: Sim) -> None:
     """The vendor's examples wrap base64; keys are compared as bytes, not text."""
     sim.world.cloud.wrap_base64 = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import time
 
 from bleak.exc import BleakError
@@ -530,4 +531,63 @@ async def test_a_new_session_is_made_before_a_counter_could_wrap(world: World) -
     assert client.session_id != first  # a fresh handshake on the same link
     assert client.established
     assert client._ptls._tx.counter == 1  # new keys, counters from 0
+    await client.disconnect()
+
+
+async def test_a_log_package_that_does_not_parse_is_counted_never_fatal(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lock deleted it already: log its hex, count it, keep the rest."""
+    caplog.set_level(logging.DEBUG)
+    world.lock.record_event(0x22, 7)
+    world.lock.faults.log_garbage = bytes.fromhex("0101010301")  # cut short
+    client = await world.client()
+    records = await client.get_logs()
+    assert [r.event_id for r in records] == [0x22]
+    assert client.bad_log_packages == 1
+    assert "0101010301" in caplog.text
+    assert client.established
+    await client.disconnect()
+
+
+async def test_log_fetch_errors_are_typed(world: World) -> None:
+    client = await world.client()
+    world.lock.faults.logs_busy = 99
+    with pytest.raises(CommandError):
+        await client.get_logs()
+    world.lock.faults.logs_busy = 0
+    world.lock.faults.next_result = {Command.GET_LOGS_TLV: ResultCode.NO_PERMISSION}
+    with pytest.raises(CommandError) as err:
+        await client.get_logs()
+    assert err.value.result == ResultCode.NO_PERMISSION
+    await client.disconnect()
+
+
+async def test_signed_time_needs_a_source(world: World) -> None:
+    client = await world.client()
+    with pytest.raises(TrustedTimeError, match="no signed-time source"):
+        await client.set_signed_time()
+    await client.disconnect()
+
+
+async def test_an_unsolicited_or_malformed_frame_is_dropped(world: World) -> None:
+    client = await world.client()
+    (conn,) = world.lock.connections
+    world.lock._send_sealed(conn, API_COMMANDS_CHAR_UUID, b"\x5a\x00\x02\x00")
+    world.lock._send_sealed(conn, API_COMMANDS_CHAR_UUID, b"\x5a")  # too short
+    world.lock.notify_all(b"\xba")  # a status change without its state
+    await asyncio.sleep(0.01)  # they land while no command is in flight
+    assert (await client.get_state()).state is LockState.LOCKED
+    assert client.established
+    await client.disconnect()
+
+
+async def test_a_link_lost_while_a_frame_waits_for_a_gap(world: World) -> None:
+    client = await world.client()
+    world.lock.faults.lose_next = 1
+    world.lock.press_button()  # UNLOCKING lost; UNLOCKED will wait for it
+    await wait_for_state(world.lock, LockState.UNLOCKED)
+    world.lock.connections[0].drop("gone")
+    assert not client.established
+    await asyncio.sleep(0.4)  # the gap's timer was cancelled with the session
     await client.disconnect()

@@ -82,6 +82,10 @@ async def test_diagnostics_show_what_the_radio_did(
         "late": 0,
         "failed": 0,
     }
+    sim.lock.go_out_of_range()  # no session: nothing to count
+    await jump(hass, 1)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["session"]["link"] is None
 
 
 async def test_a_late_status_never_moves_the_lock_entity_back(
