@@ -12,6 +12,7 @@ import pytest
 from custom_components.tedee_bluetooth.const import (
     CONF_CONNECTION_MODE,
     MODE_ON_DEMAND,
+    NOT_REGISTERED_RETRY,
 )
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
@@ -102,3 +103,28 @@ async def test_no_trusted_time_at_connect_with_the_cloud_refusing(
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.reason is not None
     assert "trusted time" in entry.reason
+
+
+async def test_a_reset_lock_added_again_is_found_within_ten_minutes(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """NOT_REGISTERED: every 10 minutes ask the cloud for the lock's (new) key."""
+    await sim.setup()
+    sim.lock.factory_reset()
+    await jump(hass, 1)
+    await jump(hass, 31)
+    assert hass.states.get(STATUS).state == "not_registered"
+    attempts = sim.lock.connect_attempts
+    await jump(hass, NOT_REGISTERED_RETRY - 60)
+    assert sim.lock.connect_attempts == attempts  # it does not hammer the lock
+    # The owner adds the lock again in the Tedee app: new keys, known to the cloud.
+    record = sim.world.cloud.accounts[ACCOUNT].locks[sim.lock.config.device_id]
+    record.device_public_point = sim.lock.add_again()
+    await jump(hass, NOT_REGISTERED_RETRY + 5)  # jumps count from now, not add up
+    # Connected first, then the state read: wait (bounded) for both.
+    for _ in range(100):
+        if hass.states.get(LOCK).state == "locked":
+            break
+        await settle(hass, 0.05)
+    assert hass.states.get(STATUS).state == "connected"
+    assert hass.states.get(LOCK).state == "locked"
