@@ -185,6 +185,13 @@ async def settle(hass: HomeAssistant, seconds: float = 0.1) -> None:
     await hass.async_block_till_done()
 
 
+async def until_state(hass: HomeAssistant, entity_id: str, state: str) -> None:
+    """Wait (at most 10 s) for a state the simulated lock reaches in real time."""
+    async with asyncio.timeout(10):
+        while hass.states.get(entity_id).state != state:
+            await settle(hass, 0.05)
+
+
 async def jump(hass: HomeAssistant, seconds: float) -> None:
     """Fire Home Assistant's timers due within ``seconds``, then settle."""
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))

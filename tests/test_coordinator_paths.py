@@ -16,7 +16,7 @@ from custom_components.tedee_bluetooth.const import (
 )
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
-from .ha_fixtures import LOCK, STATUS, Sim, jump, settle
+from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state
 from .world import ACCOUNT
 
 
@@ -83,11 +83,7 @@ async def test_on_demand_an_unanswered_command_reads_the_state_again(
             "lock", "unlock", {"entity_id": LOCK}, blocking=True
         )
     assert err.value.translation_key == "outcome_unknown"
-    for _ in range(40):
-        await settle(hass, 0.05)
-        if hass.states.get(LOCK).state == "unlocked":
-            break
-    assert hass.states.get(LOCK).state == "unlocked"  # read again, not assumed
+    await until_state(hass, LOCK, "unlocked")  # read again, not assumed
     assert [op for op, _ in sim.lock.executed].count(Command.UNLOCK) == 1
 
 
@@ -121,10 +117,6 @@ async def test_a_reset_lock_added_again_is_found_within_ten_minutes(
     record = sim.world.cloud.accounts[ACCOUNT].locks[sim.lock.config.device_id]
     record.device_public_point = sim.lock.add_again()
     await jump(hass, NOT_REGISTERED_RETRY + 5)  # jumps count from now, not add up
-    # Connected first, then the state read: wait (bounded) for both.
-    for _ in range(100):
-        if hass.states.get(LOCK).state == "locked":
-            break
-        await settle(hass, 0.05)
+    # The status says connected before the state read lands: wait for the state.
+    await until_state(hass, LOCK, "locked")
     assert hass.states.get(STATUS).state == "connected"
-    assert hass.states.get(LOCK).state == "locked"

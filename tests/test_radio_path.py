@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import bleak_retry_connector
@@ -22,14 +21,7 @@ from custom_components.tedee_bluetooth.const import (
 )
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
-from .ha_fixtures import LOCK, STATUS, Sim, jump, settle
-
-
-async def until_state(hass: HomeAssistant, entity_id: str, state: str) -> None:
-    """Wait for a state the simulated lock reaches in real time (bounded)."""
-    async with asyncio.timeout(10):
-        while hass.states.get(entity_id).state != state:
-            await settle(hass, 0.05)
+from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state
 
 
 async def until_status(hass: HomeAssistant, state: str) -> None:
