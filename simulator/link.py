@@ -246,14 +246,12 @@ class SimulatedConnection:
             return
         when = loop.time() + self.latency + extra_delay
         copies = 2 if faults.rng.random() < faults.duplicate else 1
+        # A frame held back (jitter, reorder, an injected delay) is overtaken.
+        overtake = bool(faults.jitter or faults.reorder or extra_delay or copies > 1)
         for _ in range(copies):
             delay = faults.rng.uniform(-faults.jitter, faults.jitter)
             if faults.rng.random() < faults.reorder:
                 delay += max(self.latency, 0.05)  # later frames overtake this one
-            # A frame held back (jitter, reorder, an injected delay) is overtaken.
-            overtake = bool(
-                faults.jitter or faults.reorder or extra_delay or copies > 1
-            )
             self._downlink.put(
                 max(loop.time(), when + delay), (uuid, frame), may_overtake=overtake
             )
