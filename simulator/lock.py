@@ -158,6 +158,7 @@ class SimulatedLock:
         self.executed: list[tuple[int, bytes]] = []  # commands run, for tests
         self.signed_time_writes: list[bool] = []  # True where it came sealed
         self.connect_attempts = 0
+        self.connect_times: list[float] = []  # by the lock's clock, for tests
         self._move: asyncio.TimerHandle | None = None
         self._has_logs_timer: asyncio.TimerHandle | None = None
 
@@ -191,6 +192,7 @@ class SimulatedLock:
     def accept(self, conn: SimulatedConnection) -> None:
         """A central connects; refuse when out of range or all slots are taken."""
         self.connect_attempts += 1
+        self.connect_times.append(self.clock())
         if not self.in_range:
             raise BleakError(f"{self.config.local_name} is out of range")
         if len(self.connections) >= self.config.max_connections:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,10 +12,7 @@ from homeassistant.components import bluetooth
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tedee_bluetooth.const import (
     CONF_CERT_EXPIRATION,
@@ -36,6 +32,7 @@ from simulator.cloud import make_app
 from simulator.ha_bridge import LOCKS, SimulatorScanner
 from simulator.lock import SimulatedLock
 
+from .hass_clock import HassClock
 from .world import ACCOUNT, KEY, World, fast_config, make_world
 
 
@@ -131,7 +128,11 @@ class Sim:
 
     def add_lock(self, **config: Any) -> SimulatedLock:
         """Another lock on the same account, in range."""
-        lock = SimulatedLock(self.world.cloud.ca.public_key, fast_config(**config))
+        lock = SimulatedLock(
+            self.world.cloud.ca.public_key,
+            fast_config(**config),
+            clock=self.world.cloud.clock,
+        )
         self.world.cloud.add_simulated_lock(ACCOUNT, lock)
         self.scanner.add_lock(lock)
         self.locks.append(lock)
@@ -147,7 +148,11 @@ async def sim(
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Sim]:
     """Cloud on 127.0.0.1, the lock advertised through a remote scanner."""
+    clock = HassClock(hass, monkeypatch)
+    hass.data[CLOCK_KEY] = clock
     world = make_world()
+    world.cloud.clock = clock.wall
+    world.lock.clock = clock.wall
     server = TestServer(make_app(world.cloud), host="127.0.0.1")
     await server.start_server()
     base_url = str(server.make_url("/api/v37"))
@@ -170,8 +175,10 @@ async def sim(
         cancel()
     await server.close()
     LOCKS.clear()
+    clock.restore()
 
 
+CLOCK_KEY = "tedee_bluetooth_test_clock"
 LOCK = "lock.front_door"
 STATUS = "sensor.front_door_connection_status"
 BATTERY = "sensor.front_door_battery"
@@ -179,20 +186,26 @@ CHARGING = "binary_sensor.front_door_charging"
 ACTIVITY = "event.front_door_activity"
 
 
+def clock_of(hass: HomeAssistant) -> HassClock:
+    """The virtual clock of this test's Home Assistant."""
+    clock: HassClock = hass.data[CLOCK_KEY]
+    return clock
+
+
 async def settle(hass: HomeAssistant, seconds: float = 0.1) -> None:
-    """Let real time pass (the simulated motor runs on it), then let HA catch up."""
-    await asyncio.sleep(seconds)
-    await hass.async_block_till_done()
-
-
-async def until_state(hass: HomeAssistant, entity_id: str, state: str) -> None:
-    """Wait (at most 10 s) for a state the simulated lock reaches in real time."""
-    async with asyncio.timeout(10):
-        while hass.states.get(entity_id).state != state:
-            await settle(hass, 0.05)
+    """Let ``seconds`` of virtual time pass, every timer on the way firing in order."""
+    await clock_of(hass).advance(seconds)
 
 
 async def jump(hass: HomeAssistant, seconds: float) -> None:
-    """Fire Home Assistant's timers due within ``seconds``, then settle."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await settle(hass, 0.05)
+    """The same as ``settle``: named for the long waits (back-off, keep-alive)."""
+    await clock_of(hass).advance(seconds)
+
+
+async def until_state(
+    hass: HomeAssistant, entity_id: str, state: str, limit: float = 10.0
+) -> float:
+    """Move time until an entity shows ``state`` (at most ``limit`` s); the time taken."""
+    return await clock_of(hass).until(
+        lambda: hass.states.get(entity_id).state == state, limit
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 
 from homeassistant.components.lock import DOMAIN as LOCK_DOMAIN
@@ -12,9 +11,7 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
-from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.tedee_bluetooth.const import (
     CONF_CONNECTION_MODE,
@@ -25,7 +22,16 @@ from custom_components.tedee_bluetooth.const import (
 from custom_components.tedee_bluetooth.tedee import LockState
 from custom_components.tedee_bluetooth.tedee.commands import Command, ResultCode
 
-from .ha_fixtures import BATTERY, CHARGING, LOCK, STATUS, Sim, settle
+from .ha_fixtures import (
+    BATTERY,
+    CHARGING,
+    LOCK,
+    STATUS,
+    Sim,
+    jump,
+    settle,
+    until_state,
+)
 from .world import ACCOUNT
 
 
@@ -244,7 +250,7 @@ async def test_drop_reconnects_and_stays_available(
     (conn,) = sim.lock.connections
     conn.drop("radio glitch")
     await hass.async_block_till_done()
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
+    await jump(hass, 1)
     await settle(hass, 0.05)
     assert hass.states.get(STATUS).state == "connected"
     assert len(sim.lock.connections) == 1
@@ -260,19 +266,18 @@ async def test_out_of_range_goes_unavailable_after_grace_and_comes_back(
     sim.lock.go_out_of_range()
     await settle(hass, 0.02)
     assert hass.states.get(LOCK).state == "locked"  # grace period
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await jump(hass, 31)
     await settle(hass, 0.02)
     assert hass.states.get(LOCK).state == STATE_UNAVAILABLE
     assert caplog.text.count("is unavailable") == 1
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=120))
+    await jump(hass, 120)
     await settle(hass, 0.02)
     assert caplog.text.count("is unavailable") == 1  # said once
     sim.lock.in_range = True
     sim.advertise()
-    await settle(hass, 0.05)
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
-    await settle(hass, 0.05)
-    assert hass.states.get(LOCK).state == "locked"
+    # An unchanged advertisement is not passed on by Home Assistant, so the next
+    # back-off attempt (at most 30 s away) finds the lock.
+    await until_state(hass, LOCK, "locked", limit=31)
     assert hass.states.get(STATUS).state == "connected"
     assert "is available again" in caplog.text
 
@@ -292,7 +297,7 @@ async def test_command_without_session_is_refused_not_queued(
     )
     sim.lock.in_range = True
     sim.advertise()
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=60))
+    await jump(hass, 60)
     await settle(hass, 0.1)
     assert hass.states.get(STATUS).state == "connected"
     assert Command.UNLOCK not in [op for op, _ in sim.lock.executed]
@@ -304,7 +309,7 @@ async def test_drop_during_a_command(hass: HomeAssistant, sim: Sim) -> None:
     with pytest.raises(HomeAssistantError):
         await call(hass, "unlock")
     assert sim.lock.state == LockState.LOCKED
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
+    await jump(hass, 1)
     await settle(hass, 0.05)
     assert hass.states.get(STATUS).state == "connected"
 
@@ -312,7 +317,7 @@ async def test_drop_during_a_command(hass: HomeAssistant, sim: Sim) -> None:
 async def test_keepalive_keeps_the_session(hass: HomeAssistant, sim: Sim) -> None:
     await sim.setup()
     before = len(sim.lock.executed)
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=16))
+    await jump(hass, 16)
     await settle(hass, 0.05)
     assert sim.lock.executed[before:] == [(Command.GET_STATE, b"")]
 
@@ -325,12 +330,12 @@ async def test_on_demand_mode(hass: HomeAssistant, sim: Sim) -> None:
     await settle(hass)
     assert hass.states.get(LOCK).state == "unlocked"
     assert len(sim.lock.connections) == 1  # lingers to see the motor finish
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=21))
+    await jump(hass, 21)
     await settle(hass, 0.05)
     assert sim.lock.connections == []
     sim.lock.press_button()
     await settle(hass)
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=301))
+    await jump(hass, 301)
     await settle(hass, 0.1)
     assert hass.states.get(LOCK).state == "locked"
     assert sim.lock.connections == []

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 import json
-import time
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -26,14 +26,15 @@ from custom_components.tedee_bluetooth.const import (
 )
 from custom_components.tedee_bluetooth.tedee.logs import EventId
 
-from .ha_fixtures import ACTIVITY, LOCK, STATUS, Sim, jump, settle
+from .ha_fixtures import ACTIVITY, LOCK, STATUS, Sim, clock_of, jump, settle
 from .world import ACCOUNT, KEY
 
 
 def shift_clocks(sim: Sim, seconds: float) -> None:
     """The lock, the cloud and Home Assistant's wall clock live ``seconds`` ahead."""
-    sim.lock.clock = lambda: time.time() + seconds
-    sim.world.cloud.clock = lambda: time.time() + seconds
+    wall = clock_of(sim.hass).wall
+    sim.lock.clock = lambda: wall() + seconds
+    sim.world.cloud.clock = lambda: wall() + seconds
     for entry in sim.hass.config_entries.async_entries(DOMAIN):
         entry.runtime_data.wall_clock = sim.lock.clock
 
@@ -129,30 +130,49 @@ async def test_invalid_cert_with_cloud_down(hass: HomeAssistant, sim: Sim) -> No
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
+# Certificates valid 4 minutes: the refresh is due after 2, a few keep-alives in.
+SHORT_VALIDITY = timedelta(minutes=4)
+
+
 async def test_certificate_refreshed_at_half_validity_without_interruption(
     hass: HomeAssistant, sim: Sim
 ) -> None:
+    sim.world.cloud.cert_validity = SHORT_VALIDITY
     entry = await sim.setup()
     (conn,) = sim.lock.connections
     old = entry.data[CONF_CERTIFICATE]
-    await jump(hass, 5 * 24 * 3600 + 60)
+    statuses: list[str] = []
+    async_track_state_change_event(
+        hass, [STATUS], lambda event: statuses.append(event.data["new_state"].state)
+    )
+    await jump(hass, 110)
+    assert entry.data[CONF_CERTIFICATE] == old  # not yet due
+    await jump(hass, 15)
     assert entry.data[CONF_CERTIFICATE] != old
-    assert conn.is_connected or hass.states.get(STATUS).state == "connected"
-    due = dt_util.parse_datetime(entry.data[CONF_CERT_ISSUED])
-    assert due is not None
-    assert dt_util.parse_datetime(entry.data[CONF_CERT_EXPIRATION]) > due
+    # The same link and session carried on throughout: no reconnect, no flicker.
+    assert conn.is_connected
+    assert sim.lock.connections == [conn]
+    assert statuses == []
+    assert hass.states.get(STATUS).state == "connected"
+    issued = dt_util.parse_datetime(entry.data[CONF_CERT_ISSUED])
+    assert issued is not None
+    assert dt_util.parse_datetime(entry.data[CONF_CERT_EXPIRATION]) > issued
 
 
 async def test_cloud_failure_during_refresh_retries_later(
     hass: HomeAssistant, sim: Sim
 ) -> None:
+    sim.world.cloud.cert_validity = SHORT_VALIDITY
     entry = await sim.setup()
     old = entry.data[CONF_CERTIFICATE]
     sim.world.cloud.fail_next(500, path="getformobile")
-    await jump(hass, 5 * 24 * 3600 + 60)
+    await jump(hass, 125)
+    assert certificate_requests(sim) == 1
     assert entry.data[CONF_CERTIFICATE] == old
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    await jump(hass, 5 * 24 * 3600 + 3600 + 120)
+    await jump(hass, 3600 - 60)
+    assert certificate_requests(sim) == 1  # retried after an hour, not before
+    await jump(hass, 120)
     assert entry.data[CONF_CERTIFICATE] != old
 
 
@@ -160,9 +180,10 @@ async def test_cloud_failure_during_refresh_retries_later(
 async def test_cloud_rejects_key_during_refresh_starts_reauth(
     hass: HomeAssistant, sim: Sim, status: int
 ) -> None:
+    sim.world.cloud.cert_validity = SHORT_VALIDITY
     await sim.setup()
     sim.world.cloud.fail_next(status, path="getformobile")
-    await jump(hass, 5 * 24 * 3600 + 60)
+    await jump(hass, 125)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
 
@@ -270,8 +291,6 @@ async def test_activity_events_live_and_from_logs_without_duplicates(
         new = event.data["new_state"]  # type: ignore[attr-defined]
         if new is not None and new.attributes.get("event_type"):
             fired.append(new.attributes["event_type"])
-
-    from homeassistant.helpers.event import async_track_state_change_event
 
     async_track_state_change_event(hass, [ACTIVITY], _on)
     sim.lock.press_button()

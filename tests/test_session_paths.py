@@ -43,22 +43,21 @@ def bluetooth_time(offset: float) -> Iterator[None]:
 
 async def test_reconnect_backs_off_1_2_5_10_30(hass: HomeAssistant, sim: Sim) -> None:
     await sim.setup()
-    attempts = sim.lock.connect_attempts
+    start = sim.lock.clock()
+    attempts = len(sim.lock.connect_times)
     sim.lock.go_out_of_range()  # radio silent, HA still has the lock cached
-    await settle(hass)
-    seen = []
-    for step in (0.5, 1, 2, 5, 10, 30, 30):
-        await jump(hass, step)
-        seen.append(sim.lock.connect_attempts - attempts)
-    # One attempt at once, then one after each back-off step, none in between.
-    assert seen[0] >= 1
-    assert seen == sorted(seen)
-    assert seen[-1] - seen[0] <= 6
-    before = sim.lock.connect_attempts
-    await jump(hass, 29)
-    assert sim.lock.connect_attempts == before  # capped at 30 s, not faster
-    await jump(hass, 31)
-    assert sim.lock.connect_attempts > before
+    await jump(hass, 120)
+    times = [t - start for t in sim.lock.connect_times[attempts:]]
+    # Each reconnect is two tries (bleak-retry-connector's), the first at once;
+    # then the pause after a failed reconnect grows 1, 2, 5, 10, 30 s, capped at 30
+    # (plus the connector's own 0.1 s pause after its last try).
+    starts, ends = times[0::2], times[1::2]
+    assert starts[0] < 0.05
+    gaps = [s - e for e, s in zip(ends, starts[1:], strict=False)]
+    schedule = [1.0, 2.0, 5.0, 10.0, 30.0, 30.0, 30.0]
+    assert len(gaps) == len(schedule)
+    for gap, pause in zip(gaps, schedule, strict=True):
+        assert pause <= gap <= pause + 0.2
 
 
 async def test_out_of_range_status_from_bluetooth_tracking(
@@ -189,3 +188,4 @@ async def test_drop_during_reconnect_handshake_then_recovers(
     await jump(hass, 2)  # the next one (after back-off) succeeds
     assert hass.states.get(STATUS).state == "connected"
     assert hass.states.get(LOCK).state == "locked"
+

@@ -12,7 +12,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 import dataclasses
 from datetime import datetime, timedelta
-import time
 from typing import TYPE_CHECKING, Any
 
 import bleak
@@ -161,9 +160,8 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self._lock_available = False
         self._logged_unavailable = False
         self._stopped = False
-        # The wall clock the handshake's auth data comes from (injectable, like the
-        # simulators' clocks, so a test can move every clock of its world at once).
-        self.wall_clock: Callable[[], float] = time.time
+        # The wall clock the handshake's auth data comes from: Home Assistant's.
+        self.wall_clock: Callable[[], float] = lambda: dt_util.utcnow().timestamp()
         # How long the lock may take to answer one command (injectable for tests).
         self.command_timeout = DEFAULT_COMMAND_TIMEOUT
         self._fetching_logs = False
@@ -698,7 +696,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 data.door = notification.door
             event = event_from_status(notification, previous, dt_util.utcnow())
             if event is not None:
-                self._recent_live_events.append((event.event_type, time.monotonic()))
+                self._recent_live_events.append(
+                    (event.event_type, self.hass.loop.time())
+                )
                 self._fire(event)
         elif isinstance(notification, BatteryNotification):
             if notification.level is not None:
@@ -739,7 +739,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             return
         finally:
             self._fetching_logs = False
-        now = time.monotonic()
+        now = self.hass.loop.time()
         for record in records:
             event = event_from_log(record)
             if event is None or self._consume_live(event.event_type, now):
