@@ -7,10 +7,13 @@ import logging
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.tedee_bluetooth.const import (
     CONF_CONNECTION_MODE,
+    DEFAULT_REFRESH_INTERVAL,
+    MODE_ALWAYS,
     MODE_ON_DEMAND,
     NOT_REGISTERED_RETRY,
 )
@@ -101,14 +104,18 @@ async def test_no_trusted_time_at_connect_with_the_cloud_refusing(
     assert "trusted time" in entry.reason
 
 
+@pytest.mark.parametrize("mode", [MODE_ALWAYS, MODE_ON_DEMAND])
 async def test_a_reset_lock_added_again_is_found_within_ten_minutes(
-    hass: HomeAssistant, sim: Sim
+    hass: HomeAssistant, sim: Sim, mode: str
 ) -> None:
     """NOT_REGISTERED: every 10 minutes ask the cloud for the lock's (new) key."""
-    await sim.setup()
+    await sim.setup({CONF_CONNECTION_MODE: mode})
     sim.lock.factory_reset()
-    await jump(hass, 1)
-    await jump(hass, 31)
+    if mode == MODE_ON_DEMAND:
+        await jump(hass, DEFAULT_REFRESH_INTERVAL + 1)  # the next poll finds it
+    else:
+        await jump(hass, 1)
+        await jump(hass, 31)
     assert hass.states.get(STATUS).state == "not_registered"
     attempts = sim.lock.connect_attempts
     await jump(hass, NOT_REGISTERED_RETRY - 60)
@@ -119,4 +126,43 @@ async def test_a_reset_lock_added_again_is_found_within_ten_minutes(
     await jump(hass, NOT_REGISTERED_RETRY + 5)  # jumps count from now, not add up
     # The status says connected before the state read lands: wait for the state.
     await until_state(hass, LOCK, "locked")
+    if mode == MODE_ALWAYS:
+        assert hass.states.get(STATUS).state == "connected"
+    else:
+        assert hass.states.get(STATUS).state == "disconnected"  # polled, let go
+        assert sim.lock.connections == []
+
+
+async def setup_update_entity(hass: HomeAssistant) -> None:
+    """The homeassistant integration, which owns the update_entity action."""
+    assert await async_setup_component(hass, "homeassistant", {})
+
+
+async def test_update_entity_keeps_the_always_connected_session(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await setup_update_entity(hass)
+    await sim.setup()
+    (conn,) = sim.lock.connections
+    before = len(sim.lock.executed)
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": LOCK}, blocking=True
+    )
+    assert sim.lock.executed[before:][0] == (Command.GET_STATE, b"")  # it did read
+    assert conn.is_connected
+    assert sim.lock.connections == [conn]
+    await jump(hass, 60)  # and the session lives on: keep-alives, no reconnect
+    assert conn.is_connected
+    assert hass.states.get(STATUS).state == "connected"
+
+
+async def test_watchdog_reconnects_a_session_that_ended_quietly(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """A session gone without a session-lost callback is found by the keep-alive."""
+    entry = await sim.setup()
+    await entry.runtime_data._async_drop_session()  # quiet: no callback, no timer
+    assert sim.lock.connections == []
+    await jump(hass, 16)
+    assert len(sim.lock.connections) == 1
     assert hass.states.get(STATUS).state == "connected"

@@ -95,15 +95,22 @@ async def test_a_late_status_never_moves_the_lock_entity_back(
     assert counts["late"] == 1
 
 
+async def setup_with_command_timeout(
+    hass: HomeAssistant, sim: Sim, seconds: float
+) -> None:
+    """A session whose client waits ``seconds`` for each reply."""
+    entry = await sim.setup()
+    entry.runtime_data.command_timeout = seconds  # taken by the next session
+    sim.lock.connections[0].drop("new session")
+    await jump(hass, 1)
+    await until_status(hass, "connected")
+
+
 async def test_an_unanswered_unlock_is_reported_and_never_resent(
     hass: HomeAssistant, sim: Sim
 ) -> None:
     """The reply is lost but the lock moves: say so, resend nothing, show the truth."""
-    entry = await sim.setup()
-    entry.runtime_data.command_timeout = 0.5  # taken by the next session
-    sim.lock.connections[0].drop("new session")
-    await jump(hass, 1)
-    await until_status(hass, "connected")
+    await setup_with_command_timeout(hass, sim, 0.5)
     sim.lock.faults.lose_reply_to = Command.UNLOCK
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
@@ -113,3 +120,31 @@ async def test_an_unanswered_unlock_is_reported_and_never_resent(
     assert "may have moved" in str(err.value)
     await until_state(hass, LOCK, "unlocked")  # reconnected, the lock's own state
     assert [op for op, _ in sim.lock.executed].count(Command.UNLOCK) == 1
+
+
+async def test_one_deadline_covers_waiting_and_connecting(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Queued behind a slow command, then a slow reconnect: refused, never late."""
+    await setup_with_command_timeout(hass, sim, 9.5)
+    sim.lock.faults.lose_reply_to = Command.UNLOCK  # the first command hangs 9.5 s
+    sim.lock.config.latency = 0.2  # and the reconnect after it takes ~1.6 s
+    first = hass.async_create_task(
+        hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    )
+    await settle(hass, 0.1)
+    second = hass.async_create_task(
+        hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
+    )
+    await jump(hass, 10.5)
+    assert first.done()
+    assert second.done()
+    with pytest.raises(HomeAssistantError) as err:
+        second.result()
+    assert err.value.translation_key == "not_connected"
+    with pytest.raises(HomeAssistantError):
+        first.result()
+    await jump(hass, 30)
+    executed = [op for op, _ in sim.lock.executed]
+    assert Command.LOCK not in executed  # not sent late, not sent at all
+    assert executed.count(Command.UNLOCK) == 1

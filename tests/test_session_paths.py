@@ -10,6 +10,7 @@ from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 import pytest
 
@@ -17,10 +18,13 @@ from custom_components.tedee_bluetooth.const import (
     CONF_CERT_EXPIRATION,
     CONF_CERT_ISSUED,
     CONF_CERTIFICATE,
+    CONF_CONNECTION_MODE,
     DEV_CLOUD_ENV,
+    MODE_ON_DEMAND,
     cloud_base_url,
 )
 from custom_components.tedee_bluetooth.tedee.cloud import DEFAULT_BASE_URL
+from custom_components.tedee_bluetooth.tedee.commands import Command
 
 from .ha_fixtures import LOCK, STATUS, Sim, jump, settle
 
@@ -166,8 +170,12 @@ def test_cloud_override_only_for_loopback(
         assert "only loopback" in caplog.text
 
 
-@pytest.mark.parametrize("step", ["hello", "verify_request", "client_verify"])
-async def test_drop_during_handshake_at_setup(
+@pytest.mark.parametrize(
+    "step",
+    # every handshake step, then the first GET_STATE and GET_BATTERY after it
+    ["hello", "verify_request", "client_verify", "0x5a", "0x0c"],
+)
+async def test_drop_during_handshake_or_first_read_retries_setup(
     hass: HomeAssistant, sim: Sim, step: str
 ) -> None:
     sim.lock.faults.drop_link_at = step
@@ -175,7 +183,10 @@ async def test_drop_during_handshake_at_setup(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY
-    assert sim.lock.connections == []
+    assert entry.reason == (
+        "Could not connect to Front door over Bluetooth. Nothing was sent to the lock"
+    )
+    assert sim.lock.connections == []  # the link was closed, not left behind
 
 
 async def test_drop_during_reconnect_handshake_then_recovers(
@@ -189,3 +200,24 @@ async def test_drop_during_reconnect_handshake_then_recovers(
     assert hass.states.get(STATUS).state == "connected"
     assert hass.states.get(LOCK).state == "locked"
 
+
+async def test_deadline_during_the_handshake_closes_the_link(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """A command refused mid-handshake leaves no half-open link behind."""
+    await sim.setup({CONF_CONNECTION_MODE: MODE_ON_DEMAND})
+    assert sim.lock.connections == []
+    sim.lock.faults.stall_at = "verify_request"  # the lock stops answering
+    task = hass.async_create_task(
+        hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    )
+    await jump(hass, 11)
+    assert task.done()
+    with pytest.raises(HomeAssistantError):
+        task.result()
+    assert sim.lock.connections == []  # closed at once, not at the lock's timeout
+    assert hass.states.get(STATUS).state != "connecting"
+    # The next command makes exactly one new link and works.
+    await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    assert len(sim.lock.connections) == 1
+    assert Command.UNLOCK in [op for op, _ in sim.lock.executed]

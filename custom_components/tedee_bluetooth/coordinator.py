@@ -97,6 +97,7 @@ from .tedee.notifications import SimpleNotification
 if TYPE_CHECKING:
     from . import TedeeConfigEntry
 
+COMMAND_DEADLINE = CONNECT_TIMEOUT  # from the button press to the command sent
 ON_DEMAND_LINGER = 20.0  # stay connected this long after a command to see it finish
 LIVE_EVENT_MEMORY = 30.0  # seconds a live event suppresses the same logged event
 
@@ -165,6 +166,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         # How long the lock may take to answer one command (injectable for tests).
         self.command_timeout = DEFAULT_COMMAND_TIMEOUT
         self._fetching_logs = False
+        self._heard_since_drop = False
         self._auth_failed = False
         self._recent_live_events: deque[tuple[str, float]] = deque(maxlen=32)
         self._event_listeners: list[Callable[[ActivityEvent], None]] = []
@@ -228,9 +230,20 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             await self._async_connect()
             await self._async_refresh_state()
         except LockUnreachable as err:
+            await self._async_drop_session()
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN,
                 translation_key=err.translation_key,
+                translation_placeholders={"name": self.name},
+            ) from err
+        except TedeeError as err:
+            # The link went down (or the lock stopped answering) during the first
+            # reads after the handshake: try again later, like any other drop.
+            LOGGER.debug("%s: first read failed: %s", self.name, err)
+            await self._async_drop_session()
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
                 translation_placeholders={"name": self.name},
             ) from err
         if not self.always_connected:
@@ -319,7 +332,20 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             if self.always_connected and self._cancel_reconnect is not None:
                 self._cancel_reconnect()
                 self._cancel_reconnect = None
-        if self.always_connected and not self._stopped:
+        if (
+            self.always_connected
+            and not self._stopped
+            and not self._heard_since_drop
+            and not self.session_up
+            and not self._connect_lock.locked()
+        ):
+            # The first advertisement after a drop: the lock is back, so do not
+            # wait out the back-off. Later ones leave the back-off alone.
+            self._heard_since_drop = True
+            if self._cancel_reconnect is not None:
+                self._cancel_reconnect()
+                self._cancel_reconnect = None
+            self._reconnect_attempt = 0
             self._schedule_reconnect(immediately=True)
         self.async_update_listeners()
 
@@ -422,6 +448,10 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 {"name": self.name, "serial": self.serial},
             )
             self._lock_available = False
+            if not self.always_connected:
+                # Nothing else reconnects in on-demand mode: the 10-minute
+                # re-check is scheduled here (after the connect lock is released).
+                self.hass.loop.call_soon(self._schedule_reconnect)
             return LockUnreachable(
                 translation_domain=DOMAIN, translation_key="not_registered"
             )
@@ -456,6 +486,13 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 translation_domain=DOMAIN, translation_key="out_of_range"
             )
         self._set_status(ConnectionStatus.CONNECTING)
+        # Each link's callbacks end only that link's client, never a newer one.
+        owner: list[TedeeLockClient] = []
+
+        def _link_down(_ble: Any) -> None:
+            if owner:
+                owner[0].handle_disconnect()
+
         try:
             # bleak.BleakClient is looked up now: Home Assistant swaps in its wrapper,
             # which routes through local adapters and ESPHome proxies alike.
@@ -463,7 +500,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 bleak.BleakClient,
                 device,
                 self.name,
-                disconnected_callback=self._on_ble_disconnected,
+                disconnected_callback=_link_down,
                 max_attempts=2,
             )
         except BleakOutOfConnectionSlotsError as err:
@@ -485,14 +522,22 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             ble,
             self._credentials(),
             signed_time=self._signed_time,
-            on_session_lost=self._on_session_lost,
+            on_session_lost=lambda err: self._on_session_lost(client, err),
             clock=self.wall_clock,
             command_timeout=self.command_timeout,
         )
+        owner.append(client)
         client.subscribe(self._on_notification)
         self._client = client
         try:
             await client.connect()
+        except asyncio.CancelledError:
+            # A command's deadline (or shutdown) ended the handshake: close the
+            # half-open link too, or it holds one of the lock's and proxy's slots.
+            self._client = None
+            await asyncio.shield(_quietly(client.disconnect()))
+            self._set_status(ConnectionStatus.DISCONNECTED)
+            raise
         except AlertError:
             self._client = None
             await _quietly(client.disconnect())
@@ -545,15 +590,12 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         return client
 
     @callback
-    def _on_ble_disconnected(self, _ble: Any) -> None:
-        if self._client is not None:
-            self._client.handle_disconnect()
-
-    @callback
-    def _on_session_lost(self, err: Exception) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            self._spawn(_quietly(client.disconnect()), "disconnect")
+    def _on_session_lost(self, client: TedeeLockClient, err: Exception) -> None:
+        self._spawn(_quietly(client.disconnect()), "disconnect")
+        if client is not self._client:
+            return  # an older link going down says nothing about the current one
+        self._client = None
+        self._heard_since_drop = False
         if isinstance(err, AlertError) and err.alert is AlertCode.TIMEOUT:
             LOGGER.debug("%s: session is 24 h old; making a new one", self.name)
         else:
@@ -618,7 +660,10 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             return
         if await self._async_refresh_certificate():
             self._set_status(ConnectionStatus.DISCONNECTED)
-            await self._async_reconnect()
+            if self.always_connected:
+                await self._async_reconnect()
+            else:
+                await self.async_request_refresh()
         else:
             self._schedule_reconnect()
 
@@ -630,8 +675,16 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             self._set_status(ConnectionStatus.DISCONNECTED)
 
     async def _async_keepalive(self, _now: datetime) -> None:
-        """A GET_STATE well inside the lock's idle limit; skipped while busy."""
-        if self._command_lock.locked() or not self.session_up:
+        """A GET_STATE well inside the lock's idle limit; skipped while busy.
+
+        Also the watchdog: a session that should be up and is not, with nothing
+        scheduled to bring it back, is reconnected now.
+        """
+        if not self.session_up:
+            if not self._stopped and not self._connect_lock.locked():
+                self._schedule_reconnect(immediately=True)
+            return
+        if self._command_lock.locked():
             return
         try:
             await self._async_refresh_state(battery=False)
@@ -668,10 +721,27 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         try:
             await self._async_connect()
             await self._async_refresh_state()
-        except (LockUnreachable, TedeeError) as err:
-            raise UpdateFailed(str(err) or type(err).__name__) from err
+        except LockUnreachable as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=err.translation_key or "cannot_connect",
+                translation_placeholders={"name": self.name},
+            ) from err
+        except TedeeError as err:
+            LOGGER.debug("%s: refresh failed: %s", self.name, err)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"name": self.name},
+            ) from err
         finally:
-            if not self._command_lock.locked() and self._cancel_linger is None:
+            # Only on-demand mode lets go: a refresh (update_entity included) never
+            # ends the always-connected session.
+            if (
+                not self.always_connected
+                and not self._command_lock.locked()
+                and self._cancel_linger is None
+            ):
                 await self._async_drop_session()
         return self.data
 
@@ -793,11 +863,14 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     ) -> None:
         """Run one command on an established session, or refuse within ~10 s.
 
-        The deadline covers waiting for an earlier command and connecting, so a
-        command is never sent late. BUSY is retried briefly; nothing else is.
+        One deadline, from the moment it was asked for, covers waiting for an
+        earlier command, connecting and BUSY retries: a command that cannot be
+        sent by then is refused, never sent late.
         """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + COMMAND_DEADLINE
         try:
-            async with asyncio.timeout(CONNECT_TIMEOUT):
+            async with asyncio.timeout_at(deadline):
                 await self._command_lock.acquire()
         except TimeoutError as err:
             raise HomeAssistantError(
@@ -805,7 +878,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             ) from err
         try:
             try:
-                async with asyncio.timeout(CONNECT_TIMEOUT):
+                async with asyncio.timeout_at(deadline):
                     client = await self._async_connect()
             except TimeoutError as err:
                 raise HomeAssistantError(
@@ -824,7 +897,11 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                     await run(client)
                     break
                 except CommandError as err:
-                    if err.result == ResultCode.BUSY and attempt < BUSY_RETRIES:
+                    if (
+                        err.result == ResultCode.BUSY
+                        and attempt < BUSY_RETRIES
+                        and loop.time() + BUSY_RETRY_DELAY < deadline
+                    ):
                         await asyncio.sleep(BUSY_RETRY_DELAY)
                         continue
                     raise HomeAssistantError(
@@ -843,10 +920,11 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                         translation_placeholders={"name": self.name},
                     ) from err
                 except TedeeError as err:
+                    LOGGER.debug("%s: command failed: %s", self.name, err)
                     raise HomeAssistantError(
                         translation_domain=DOMAIN,
                         translation_key="command_failed",
-                        translation_placeholders={"error": str(err)},
+                        translation_placeholders={"name": self.name},
                     ) from err
         finally:
             self._command_lock.release()
