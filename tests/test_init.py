@@ -339,3 +339,19 @@ async def test_on_demand_mode(hass: HomeAssistant, sim: Sim) -> None:
     await settle(hass, 0.1)
     assert hass.states.get(LOCK).state == "locked"
     assert sim.lock.connections == []
+
+
+async def test_door_sensor_survives_a_reload(hass: HomeAssistant, sim: Sim) -> None:
+    """The lock reports the door only when it moves: keep it across a reload."""
+    sim.lock.config.has_door_sensor = True
+    sim.lock.set_door(False)
+    entry = await sim.setup()
+    door = "binary_sensor.front_door_door"
+    assert hass.states.get(door) is None  # not reported yet: nothing to show
+    sim.lock.set_door(True)
+    await until_state(hass, door, "on")
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(door).state == "on"  # not unavailable, not unknown
+    sim.lock.set_door(False)
+    await until_state(hass, door, "off")

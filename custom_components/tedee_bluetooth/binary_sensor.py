@@ -10,10 +10,13 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
 
 from . import TedeeConfigEntry
+from .const import CONF_HAS_DOOR_SENSOR
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity
 from .models import TedeeLockData
@@ -54,9 +57,10 @@ async def async_setup_entry(
     @callback
     def _add_door() -> None:
         nonlocal door_added
-        if not door_added and coordinator.data.has_door_sensor:
+        known = entry.data.get(CONF_HAS_DOOR_SENSOR, False)
+        if not door_added and (known or coordinator.data.has_door_sensor):
             door_added = True
-            async_add_entities([TedeeBinarySensor(coordinator, DOOR)])
+            async_add_entities([TedeeDoorSensor(coordinator, DOOR)])
 
     _add_door()
     entry.async_on_unload(coordinator.async_add_listener(_add_door))
@@ -80,3 +84,25 @@ class TedeeBinarySensor(TedeeBluetoothEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Current value."""
         return self.entity_description.value(self.coordinator.data)
+
+
+class TedeeDoorSensor(TedeeBinarySensor, RestoreEntity):
+    """The door: the lock reports it only when it changes, so the last is kept.
+
+    After a reload or restart the last known position is shown until the lock
+    reports the door again (GET_STATE does not carry it).
+    """
+
+    _restored: bool | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Take the last known position."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None:
+            self._restored = {STATE_ON: True, STATE_OFF: False}.get(last.state)
+
+    @property
+    def is_on(self) -> bool | None:
+        """The lock's report, else the position before the reload."""
+        live = self.entity_description.value(self.coordinator.data)
+        return self._restored if live is None else live

@@ -24,6 +24,7 @@ CONF_CERT_EXPIRATION: Final = "certificate_expiration"
 CONF_CERT_ISSUED: Final = "certificate_issued"
 CONF_DEVICE_PUBLIC_KEY: Final = "device_public_key"
 CONF_LOCK_TYPE: Final = "lock_type"
+CONF_HAS_DOOR_SENSOR: Final = "has_door_sensor"  # learned from the first report
 
 # Options
 CONF_PULL_ON_UNLOCK: Final = "pull_spring_on_unlock"

@@ -44,6 +44,7 @@ from .const import (
     CONF_CERTIFICATE,
     CONF_CONNECTION_MODE,
     CONF_DEVICE_PUBLIC_KEY,
+    CONF_HAS_DOOR_SENSOR,
     CONF_LOCK_ID,
     CONF_MOBILE_ID,
     CONF_PERSONAL_KEY,
@@ -764,6 +765,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             data.state, data.jammed = notification.state, notification.jammed
             if notification.door is not None:
                 data.door = notification.door
+                self._remember_door_sensor()
             event = event_from_status(notification, previous, dt_util.utcnow())
             if event is not None:
                 self._recent_live_events.append(
@@ -784,6 +786,14 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         else:
             return
         self.async_set_updated_data(data)
+
+    def _remember_door_sensor(self) -> None:
+        """Kept in the entry, so the door entity exists again after a reload."""
+        entry = self.config_entry
+        if self.data.has_door_sensor and not entry.data.get(CONF_HAS_DOOR_SENSOR):
+            self.hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_HAS_DOOR_SENSOR: True}
+            )
 
     async def _async_give_time(self) -> None:
         try:
