@@ -42,6 +42,7 @@ class CloudLockRecord:
     device_public_point: bytes
     firmware: str = "2.4.1234"
     update_available: bool = False
+    pull_spring_enabled: bool = True
 
 
 @dataclass
@@ -110,7 +111,7 @@ class CloudState:
 
     def add_simulated_lock(self, account: str, lock: Any) -> CloudLockRecord:
         """Put a SimulatedLock on an account, with its real identity key."""
-        return self.add_lock(
+        record = self.add_lock(
             account,
             device_id=lock.config.device_id,
             serial=lock.config.serial,
@@ -118,6 +119,8 @@ class CloudState:
             type=lock.config.type,
             device_public_point=lock.device_public_point,
         )
+        record.pull_spring_enabled = lock.config.pull_spring_enabled
+        return record
 
     def issue_credentials(
         self, account: str, device_id: int
@@ -249,7 +252,7 @@ class CloudApp:
                     ],
                     "deviceSettings": {
                         "autoLockEnabled": False,
-                        "pullSpringEnabled": True,
+                        "pullSpringEnabled": lock.pull_spring_enabled,
                     },
                 }
                 for lock in locks

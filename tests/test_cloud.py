@@ -13,6 +13,7 @@ import pytest
 from custom_components.tedee_bluetooth.tedee import (
     CloudAuthError,
     CloudError,
+    CloudLock,
     CloudRateLimitError,
     CloudScopeError,
     CloudServerError,
@@ -200,3 +201,19 @@ async def test_certificate_for_unknown_lock(
 ) -> None:
     with pytest.raises(CloudError, match="not found"):
         await cloud(session, base_url).get_certificate(world.mobile_id, 999)
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"pullSpringEnabled": True}, True),
+        ({"pullSpringEnabled": False}, False),
+        ({}, None),
+        ({"pullSpringEnabled": "yes"}, None),
+    ],
+)
+def test_pull_spring_setting_is_read_only_when_the_cloud_says(
+    settings: dict[str, object], expected: bool | None
+) -> None:
+    lock = CloudLock(1, "10000000-000001", "Door", 4, device_settings=settings)
+    assert lock.pull_spring_enabled is expected

@@ -62,6 +62,7 @@ async def test_user_flow_pairs_and_creates_entry(hass: HomeAssistant, sim: Sim) 
     entry = result["result"]
     assert entry.unique_id == sim.lock.config.serial
     assert entry.data[CONF_PERSONAL_KEY] == KEY
+    assert entry.data["pull_spring_enabled"] is True  # from the cloud's settings
     (new_mobile,) = set(mobiles(sim)) - before
     assert entry.data["mobile_id"] == new_mobile
     assert mobiles(sim)[new_mobile]["name"].startswith("Home Assistant")

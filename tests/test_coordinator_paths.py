@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import logging
 
+from homeassistant.components.lock import LockEntityFeature
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -166,3 +168,23 @@ async def test_watchdog_reconnects_a_session_that_ended_quietly(
     await jump(hass, 16)
     assert len(sim.lock.connections) == 1
     assert hass.states.get(STATUS).state == "connected"
+
+
+async def test_open_is_offered_only_where_pull_spring_is_enabled(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The cloud's lock settings decide; they are read again with each new certificate."""
+    sim.world.cloud.cert_validity = timedelta(minutes=4)
+    await sim.setup()
+    assert (
+        hass.states.get(LOCK).attributes["supported_features"] == LockEntityFeature.OPEN
+    )
+    record = sim.world.cloud.accounts[ACCOUNT].locks[sim.lock.config.device_id]
+    record.pull_spring_enabled = False  # the owner disables it in the Tedee app
+    await jump(hass, 125)  # the certificate is renewed at half its validity
+    assert hass.states.get(LOCK).attributes["supported_features"] == 0
+    record.pull_spring_enabled = True
+    await jump(hass, 125)
+    assert (
+        hass.states.get(LOCK).attributes["supported_features"] == LockEntityFeature.OPEN
+    )

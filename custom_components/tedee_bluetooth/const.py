@@ -24,6 +24,9 @@ CONF_CERT_EXPIRATION: Final = "certificate_expiration"
 CONF_CERT_ISSUED: Final = "certificate_issued"
 CONF_DEVICE_PUBLIC_KEY: Final = "device_public_key"
 CONF_LOCK_TYPE: Final = "lock_type"
+CONF_PULL_SPRING_ENABLED: Final = (
+    "pull_spring_enabled"  # from the cloud; absent: unknown
+)
 CONF_HAS_DOOR_SENSOR: Final = "has_door_sensor"  # learned from the first report
 
 # Options

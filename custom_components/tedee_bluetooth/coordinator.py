@@ -50,6 +50,7 @@ from .const import (
     CONF_PERSONAL_KEY,
     CONF_PRIVATE_KEY,
     CONF_PULL_ON_UNLOCK,
+    CONF_PULL_SPRING_ENABLED,
     CONF_REFRESH_INTERVAL,
     CONF_SERIAL,
     CONNECT_TIMEOUT,
@@ -1008,7 +1009,27 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         )
         LOGGER.debug("%s: certificate renewed until %s", self.name, cert.expiration)
         self._schedule_certificate_refresh()
+        await self._async_recheck_pull_spring()
         return True
+
+    async def _async_recheck_pull_spring(self) -> None:
+        """Offer "open" only where the cloud says pull-spring is enabled."""
+        try:
+            locks = await self.cloud.get_locks()
+        except CloudError as err:  # a key without Device.Read: keep what we know
+            LOGGER.debug("%s: cannot read the lock's settings: %s", self.name, err)
+            return
+        enabled = next(
+            (lock.pull_spring_enabled for lock in locks if lock.id == self.lock_id),
+            None,
+        )
+        data = self.config_entry.data
+        if enabled is None or data.get(CONF_PULL_SPRING_ENABLED) == enabled:
+            return
+        self.hass.config_entries.async_update_entry(
+            self.config_entry, data={**data, CONF_PULL_SPRING_ENABLED: enabled}
+        )
+        self.async_update_listeners()
 
     @callback
     def _schedule_certificate_refresh(self, *, retry: bool = False) -> None:

@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import TedeeConfigEntry
+from .const import CONF_PULL_SPRING_ENABLED
 from .entity import TedeeBluetoothEntity
 from .services import async_setup_platform_services
 from .tedee import LockState
@@ -41,11 +42,18 @@ class TedeeBluetoothLock(TedeeBluetoothEntity, LockEntity):
     """A Tedee lock."""
 
     _attr_name = None
-    _attr_supported_features = LockEntityFeature.OPEN
 
     def __init__(self, coordinator: Any) -> None:
         """The main entity of the device."""
         super().__init__(coordinator, "lock")
+
+    @property
+    def supported_features(self) -> LockEntityFeature:
+        """OPEN unless the cloud says pull-spring is disabled on this lock."""
+        data = self.coordinator.config_entry.data
+        if data.get(CONF_PULL_SPRING_ENABLED, True):
+            return LockEntityFeature.OPEN
+        return LockEntityFeature(0)
 
     @property
     def _state(self) -> LockState | None:

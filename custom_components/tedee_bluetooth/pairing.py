@@ -24,6 +24,7 @@ from .const import (
     CONF_MOBILE_ID,
     CONF_PERSONAL_KEY,
     CONF_PRIVATE_KEY,
+    CONF_PULL_SPRING_ENABLED,
     CONF_SERIAL,
     LOGGER,
 )
@@ -104,7 +105,7 @@ async def async_pair(
         except CloudError as err:
             LOGGER.warning("Could not delete the unfinished registration: %s", err)
         raise
-    return {
+    data: dict[str, Any] = {
         CONF_PERSONAL_KEY: personal_key,
         CONF_LOCK_ID: lock.id,
         CONF_SERIAL: lock.serial_number,
@@ -116,6 +117,9 @@ async def async_pair(
         CONF_CERT_ISSUED: dt_util.utcnow().isoformat(),
         CONF_DEVICE_PUBLIC_KEY: cert.device_public_key,
     }
+    if lock.pull_spring_enabled is not None:
+        data[CONF_PULL_SPRING_ENABLED] = lock.pull_spring_enabled
+    return data
 
 
 async def _async_prove(

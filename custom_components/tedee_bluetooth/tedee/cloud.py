@@ -54,6 +54,12 @@ class CloudLock:
     device_settings: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def pull_spring_enabled(self) -> bool | None:
+        """Whether "open" can work on this lock; None when the cloud does not say."""
+        value = self.device_settings.get("pullSpringEnabled")
+        return value if isinstance(value, bool) else None
+
+    @property
     def model(self) -> str:
         """Marketing model name."""
         return {LOCK_TYPE_PRO: "Tedee PRO", LOCK_TYPE_GO: "Tedee GO"}.get(
