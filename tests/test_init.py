@@ -6,7 +6,11 @@ import logging
 
 from homeassistant.components.lock import DOMAIN as LOCK_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    EVENT_HOMEASSISTANT_STOP,
+    STATE_UNAVAILABLE,
+)
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -355,3 +359,16 @@ async def test_door_sensor_survives_a_reload(hass: HomeAssistant, sim: Sim) -> N
     assert hass.states.get(door).state == "on"  # not unavailable, not unknown
     sim.lock.set_door(False)
     await until_state(hass, door, "off")
+
+
+async def test_home_assistant_stop_closes_the_link(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    (conn,) = sim.lock.connections
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert not conn.is_connected
+    assert sim.lock.connections == []
+    await jump(hass, 60)
+    assert sim.lock.connections == []  # and nothing reconnects

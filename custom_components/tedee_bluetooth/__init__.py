@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
@@ -41,6 +41,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> boo
         raise
     entry.runtime_data = coordinator
     entry.async_on_unload(coordinator.async_shutdown)
+
+    async def _async_stop(_event: Event) -> None:
+        # Home Assistant stopping does not unload entries: let go of the lock's
+        # link (and the proxy's slot) now, not when the process dies.
+        await coordinator.async_shutdown()
+
+    entry.async_on_unload(
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop)
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True

@@ -16,7 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import bleak
 from bleak.exc import BleakError
-from bleak_retry_connector import BleakOutOfConnectionSlotsError, establish_connection
+from bleak_retry_connector import (
+    BleakOutOfConnectionSlotsError,
+    close_stale_connections_by_address,
+    establish_connection,
+)
 from homeassistant.components import bluetooth
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import (
@@ -496,6 +500,8 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 owner[0].handle_disconnect()
 
         try:
+            # A link left over from before (a crash, a restart) holds a slot.
+            await close_stale_connections_by_address(device.address)
             # bleak.BleakClient is looked up now: Home Assistant swaps in its wrapper,
             # which routes through local adapters and ESPHome proxies alike.
             ble = await establish_connection(
@@ -504,6 +510,8 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 self.name,
                 disconnected_callback=_link_down,
                 max_attempts=2,
+                # Each retry takes the freshest path (adapter or proxy) to the lock.
+                ble_device_callback=lambda: self._fresh_device(device),
             )
         except BleakOutOfConnectionSlotsError as err:
             self._set_status(ConnectionStatus.NO_CONNECTION_SLOT)
@@ -590,6 +598,12 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.serial}")
         self._mark_available()
         return client
+
+    def _fresh_device(self, fallback: bleak.backends.device.BLEDevice) -> Any:
+        fresh = bluetooth.async_ble_device_from_address(
+            self.hass, fallback.address, connectable=True
+        )
+        return fresh or fallback
 
     @callback
     def _on_session_lost(self, client: TedeeLockClient, err: Exception) -> None:
