@@ -9,7 +9,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 from homeassistant.components import bluetooth
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -195,6 +196,20 @@ def clock_of(hass: HomeAssistant) -> HassClock:
 async def settle(hass: HomeAssistant, seconds: float = 0.1) -> None:
     """Let ``seconds`` of virtual time pass, every timer on the way firing in order."""
     await clock_of(hass).advance(seconds)
+
+
+def watch_states(hass: HomeAssistant, entity_id: str) -> list[str]:
+    """Every state an entity takes from now on (in the loop, as it happens)."""
+    states: list[str] = []
+
+    @callback
+    def _record(event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if new is not None:
+            states.append(new.state)
+
+    async_track_state_change_event(hass, [entity_id], _record)
+    return states
 
 
 async def jump(hass: HomeAssistant, seconds: float) -> None:

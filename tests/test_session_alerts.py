@@ -7,7 +7,7 @@ import json
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
@@ -26,7 +26,16 @@ from custom_components.tedee_bluetooth.const import (
 )
 from custom_components.tedee_bluetooth.tedee.logs import EventId
 
-from .ha_fixtures import ACTIVITY, LOCK, STATUS, Sim, clock_of, jump, settle
+from .ha_fixtures import (
+    ACTIVITY,
+    LOCK,
+    STATUS,
+    Sim,
+    clock_of,
+    jump,
+    settle,
+    watch_states,
+)
 from .world import ACCOUNT, KEY
 
 
@@ -141,10 +150,7 @@ async def test_certificate_refreshed_at_half_validity_without_interruption(
     entry = await sim.setup()
     (conn,) = sim.lock.connections
     old = entry.data[CONF_CERTIFICATE]
-    statuses: list[str] = []
-    async_track_state_change_event(
-        hass, [STATUS], lambda event: statuses.append(event.data["new_state"].state)
-    )
+    statuses = watch_states(hass, STATUS)
     await jump(hass, 110)
     assert entry.data[CONF_CERTIFICATE] == old  # not yet due
     await jump(hass, 15)
@@ -287,6 +293,7 @@ async def test_activity_events_live_and_from_logs_without_duplicates(
     await sim.setup()
     fired: list[str] = []
 
+    @callback  # run in the loop: a plain function would go to the executor
     def _on(event: object) -> None:
         new = event.data["new_state"]  # type: ignore[attr-defined]
         if new is not None and new.attributes.get("event_type"):
