@@ -198,15 +198,22 @@ async def settle(hass: HomeAssistant, seconds: float = 0.1) -> None:
     await clock_of(hass).advance(seconds)
 
 
-def watch_states(hass: HomeAssistant, entity_id: str) -> list[str]:
-    """Every state an entity takes from now on (in the loop, as it happens)."""
+def watch_states(
+    hass: HomeAssistant, entity_id: str, *, changes_only: bool = False
+) -> list[str]:
+    """Every state an entity takes from now on (in the loop, as it happens).
+
+    ``changes_only`` leaves out a state equal to the one before it (an update of
+    attributes only).
+    """
     states: list[str] = []
 
     @callback
     def _record(event: Event[EventStateChangedData]) -> None:
         new = event.data["new_state"]
-        if new is not None:
-            states.append(new.state)
+        if new is None or (changes_only and states and states[-1] == new.state):
+            return
+        states.append(new.state)
 
     async_track_state_change_event(hass, [entity_id], _record)
     return states

@@ -11,10 +11,9 @@ from homeassistant.const import (
     EVENT_HOMEASSISTANT_STOP,
     STATE_UNAVAILABLE,
 )
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 
 from custom_components.tedee_bluetooth.const import (
@@ -35,22 +34,9 @@ from .ha_fixtures import (
     jump,
     settle,
     until_state,
+    watch_states,
 )
 from .world import ACCOUNT
-
-
-async def watch(hass: HomeAssistant, entity_id: str) -> list[str]:
-    """Record every state an entity takes from now on."""
-    states: list[str] = []
-
-    @callback
-    def _record(event: Event[EventStateChangedData]) -> None:
-        new = event.data["new_state"]
-        if new is not None and (not states or states[-1] != new.state):
-            states.append(new.state)
-
-    async_track_state_change_event(hass, [entity_id], _record)
-    return states
 
 
 def motor(sim: Sim) -> list[tuple[int, bytes]]:
@@ -94,7 +80,7 @@ async def test_setup_creates_device_and_entities(
 
 async def test_unlock_lock_open_from_the_entity(hass: HomeAssistant, sim: Sim) -> None:
     await sim.setup()
-    states = await watch(hass, LOCK)
+    states = watch_states(hass, LOCK, changes_only=True)
     await call(hass, "unlock")
     await settle(hass)
     assert states == ["unlocking", "unlocked"]
@@ -250,7 +236,7 @@ async def test_drop_reconnects_and_stays_available(
     hass: HomeAssistant, sim: Sim
 ) -> None:
     await sim.setup()
-    states = await watch(hass, LOCK)
+    states = watch_states(hass, LOCK, changes_only=True)
     (conn,) = sim.lock.connections
     conn.drop("radio glitch")
     await hass.async_block_till_done()

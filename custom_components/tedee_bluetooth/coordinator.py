@@ -332,26 +332,25 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.rssi = info.rssi
         if first:
             self._track_unavailable()
-        if self.connection_status is ConnectionStatus.OUT_OF_RANGE:
+        back = self.connection_status is ConnectionStatus.OUT_OF_RANGE
+        if back:
             self._set_status(ConnectionStatus.DISCONNECTED)
             self._reconnect_attempt = 0
-            if self.always_connected and self._cancel_reconnect is not None:
-                self._cancel_reconnect()
-                self._cancel_reconnect = None
         if (
             self.always_connected
             and not self._stopped
-            and not self._heard_since_drop
             and not self.session_up
             and not self._connect_lock.locked()
         ):
-            # The first advertisement after a drop: the lock is back, so do not
-            # wait out the back-off. Later ones leave the back-off alone.
-            self._heard_since_drop = True
-            if self._cancel_reconnect is not None:
-                self._cancel_reconnect()
-                self._cancel_reconnect = None
-            self._reconnect_attempt = 0
+            if back or not self._heard_since_drop:
+                # The lock is back (heard after out of range, or for the first
+                # time since a drop): do not wait out the back-off. Later
+                # advertisements leave a pending back-off alone.
+                self._heard_since_drop = True
+                self._reconnect_attempt = 0
+                if self._cancel_reconnect is not None:
+                    self._cancel_reconnect()
+                    self._cancel_reconnect = None
             self._schedule_reconnect(immediately=True)
         self.async_update_listeners()
 
@@ -697,7 +696,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         scheduled to bring it back, is reconnected now.
         """
         if not self.session_up:
-            if not self._stopped and not self._connect_lock.locked():
+            if not self._stopped:  # a connect under way or a back-off pending wins
                 self._schedule_reconnect(immediately=True)
             return
         if self._command_lock.locked():
