@@ -125,6 +125,8 @@ class Sim:
         entry = self.entry(options)
         await self.hass.config_entries.async_setup(entry.entry_id)
         await self.hass.async_block_till_done()
+        # Battery and version are read right after the first state: let them.
+        await clock_of(self.hass).advance(0)
         return entry
 
     def add_lock(self, **config: Any) -> SimulatedLock:

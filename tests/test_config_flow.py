@@ -25,7 +25,7 @@ from custom_components.tedee_bluetooth.tedee.crypto import (
 )
 from simulator.lock import SimulatedLock
 
-from .ha_fixtures import Sim
+from .ha_fixtures import Sim, settle
 from .world import ACCOUNT, KEY, fast_config
 
 
@@ -410,6 +410,7 @@ async def test_options_flow_reloads(hass: HomeAssistant, sim: Sim) -> None:
         CONF_REFRESH_INTERVAL: 120,
     }
     assert entry.runtime_data.always_connected is False
+    await settle(hass)  # battery and version are read after the first state
     assert sim.lock.connections == []  # reloaded in on-demand mode
 
 

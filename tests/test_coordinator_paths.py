@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 import logging
 
@@ -17,8 +18,8 @@ from custom_components.tedee_bluetooth.const import (
     DEFAULT_REFRESH_INTERVAL,
     MODE_ALWAYS,
     MODE_ON_DEMAND,
-    NOT_REGISTERED_RETRY,
 )
+from custom_components.tedee_bluetooth.tedee import SessionConfig
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
 from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state
@@ -81,7 +82,8 @@ async def test_on_demand_an_unanswered_command_reads_the_state_again(
     hass: HomeAssistant, sim: Sim
 ) -> None:
     entry = await sim.setup({CONF_CONNECTION_MODE: MODE_ON_DEMAND})
-    entry.runtime_data.command_timeout = 0.5
+    session = entry.runtime_data.session
+    session.config = dataclasses.replace(session.config, command_timeout=0.5)
     sim.lock.faults.lose_reply_to = Command.UNLOCK
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
@@ -120,12 +122,14 @@ async def test_a_reset_lock_added_again_is_found_within_ten_minutes(
         await jump(hass, 31)
     assert hass.states.get(STATUS).state == "not_registered"
     attempts = sim.lock.connect_attempts
-    await jump(hass, NOT_REGISTERED_RETRY - 60)
+    await jump(hass, SessionConfig().not_registered_retry - 60)
     assert sim.lock.connect_attempts == attempts  # it does not hammer the lock
     # The owner adds the lock again in the Tedee app: new keys, known to the cloud.
     record = sim.world.cloud.accounts[ACCOUNT].locks[sim.lock.config.device_id]
     record.device_public_point = sim.lock.add_again()
-    await jump(hass, NOT_REGISTERED_RETRY + 5)  # jumps count from now, not add up
+    await jump(
+        hass, SessionConfig().not_registered_retry + 5
+    )  # jumps count from now, not add up
     # The status says connected before the state read lands: wait for the state.
     await until_state(hass, LOCK, "locked")
     if mode == MODE_ALWAYS:
@@ -163,7 +167,7 @@ async def test_watchdog_reconnects_a_session_that_ended_quietly(
 ) -> None:
     """A session gone without a session-lost callback is found by the keep-alive."""
     entry = await sim.setup()
-    await entry.runtime_data._async_drop_session()  # quiet: no callback, no timer
+    await entry.runtime_data.session._async_drop()  # quiet: no callback, no timer
     assert sim.lock.connections == []
     await jump(hass, 16)
     assert len(sim.lock.connections) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import bleak_retry_connector
@@ -17,8 +18,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from custom_components.tedee_bluetooth.const import (
     DOMAIN,
     ISSUE_NO_CONNECTION_SLOT,
-    NO_SLOT_BACKOFF,
 )
+from custom_components.tedee_bluetooth.tedee import SessionConfig
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
 from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state
@@ -51,12 +52,12 @@ async def test_no_free_slot_is_named_and_clears_itself(
     assert issue.translation_placeholders == {"name": "Front door"}
     # The back-off is the longer one: nothing before its first step.
     attempts = sim.lock.connect_attempts
-    await jump(hass, NO_SLOT_BACKOFF[0] - 5)
+    await jump(hass, SessionConfig().no_slot_backoff[0] - 5)
     assert sim.lock.connect_attempts == attempts
     assert hass.states.get(STATUS).state == "no_connection_slot"
     # The camera lets go: the next attempt connects, the repair issue goes.
     sim.scanner.slots = None
-    await jump(hass, NO_SLOT_BACKOFF[-1])
+    await jump(hass, SessionConfig().no_slot_backoff[-1])
     await until_status(hass, "connected")
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     assert entry.state is ConfigEntryState.LOADED
@@ -100,7 +101,9 @@ async def setup_with_command_timeout(
 ) -> None:
     """A session whose client waits ``seconds`` for each reply."""
     entry = await sim.setup()
-    entry.runtime_data.command_timeout = seconds  # taken by the next session
+    session = entry.runtime_data.session
+    session.config = dataclasses.replace(session.config, command_timeout=seconds)
+    # (taken by the next session)
     sim.lock.connections[0].drop("new session")
     await jump(hass, 1)
     await until_status(hass, "connected")

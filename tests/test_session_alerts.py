@@ -45,7 +45,7 @@ def shift_clocks(sim: Sim, seconds: float) -> None:
     sim.lock.clock = lambda: wall() + seconds
     sim.world.cloud.clock = lambda: wall() + seconds
     for entry in sim.hass.config_entries.async_entries(DOMAIN):
-        entry.runtime_data.wall_clock = sim.lock.clock
+        entry.runtime_data.session.clock = sim.lock.clock
 
 
 async def test_no_trusted_time_is_recovered_from_the_cloud(

@@ -26,7 +26,7 @@ from custom_components.tedee_bluetooth.const import (
 from custom_components.tedee_bluetooth.tedee.cloud import DEFAULT_BASE_URL
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
-from .ha_fixtures import LOCK, STATUS, Sim, jump, settle
+from .ha_fixtures import BATTERY, LOCK, STATUS, Sim, jump, settle
 
 
 @contextmanager
@@ -172,8 +172,8 @@ def test_cloud_override_only_for_loopback(
 
 @pytest.mark.parametrize(
     "step",
-    # every handshake step, then the first GET_STATE and GET_BATTERY after it
-    ["hello", "verify_request", "client_verify", "0x5a", "0x0c"],
+    # every handshake step, then the first GET_STATE after it
+    ["hello", "verify_request", "client_verify", "0x5a"],
 )
 async def test_drop_during_handshake_or_first_read_retries_setup(
     hass: HomeAssistant, sim: Sim, step: str
@@ -187,6 +187,21 @@ async def test_drop_during_handshake_or_first_read_retries_setup(
         "Could not connect to Front door over Bluetooth. Nothing was sent to the lock"
     )
     assert sim.lock.connections == []  # the link was closed, not left behind
+
+
+async def test_drop_during_the_first_battery_read_is_an_ordinary_drop(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Entities are written after the first state; the battery follows."""
+    sim.lock.faults.drop_link_at = "0x0c"
+    entry = sim.entry()
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(LOCK).state == "locked"
+    await jump(hass, 1)  # the drop is reconnected at once, and the battery read
+    assert hass.states.get(STATUS).state == "connected"
+    assert len(sim.lock.connections) == 1
+    assert hass.states.get(BATTERY).state == "87"
 
 
 async def test_drop_during_reconnect_handshake_then_recovers(

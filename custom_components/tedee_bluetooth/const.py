@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import StrEnum
 import logging
 import os
 from typing import Final
@@ -28,6 +27,9 @@ CONF_PULL_SPRING_ENABLED: Final = (
     "pull_spring_enabled"  # from the cloud; absent: unknown
 )
 CONF_HAS_DOOR_SENSOR: Final = "has_door_sensor"  # learned from the first report
+CONF_FIRMWARE: Final = "firmware"  # cached: read again daily or after an update
+CONF_FIRMWARE_READ: Final = "firmware_read"
+FIRMWARE_MAX_AGE: Final = timedelta(days=1)
 
 # Options
 CONF_PULL_ON_UNLOCK: Final = "pull_spring_on_unlock"
@@ -37,17 +39,7 @@ MODE_ALWAYS: Final = "always_connected"
 MODE_ON_DEMAND: Final = "on_demand"
 DEFAULT_REFRESH_INTERVAL: Final = 300
 
-# Session behaviour
-CONNECT_TIMEOUT: Final = 10.0  # a command gives up if no session within this
-KEEPALIVE_INTERVAL: Final = 15.0  # well inside the lock's ~25 s idle limit
-RECONNECT_BACKOFF: Final = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
-# The adapter or proxy had no free connection slot: retrying fast only competes
-# with whatever holds the slots, so wait longer.
-NO_SLOT_BACKOFF: Final = (30.0, 60.0, 120.0, 300.0)
-UNAVAILABLE_GRACE: Final = 30.0
-NOT_REGISTERED_RETRY: Final = 600.0  # look for the lock being added again
-BUSY_RETRIES: Final = 3
-BUSY_RETRY_DELAY: Final = 0.5
+# Session timings live in tedee.SessionConfig.
 CERT_REFRESH_FRACTION: Final = 0.5  # refresh when half the validity is left
 CERT_RETRY: Final = timedelta(hours=1)
 
@@ -63,19 +55,6 @@ ISSUE_NOT_REGISTERED: Final = "not_registered"
 ISSUE_NO_CONNECTION_SLOT: Final = "no_connection_slot"
 
 DEV_CLOUD_ENV: Final = "TEDEE_BLUETOOTH_DEV_CLOUD_URL"
-
-
-class ConnectionStatus(StrEnum):
-    """What the connection-status sensor shows (automations can react to it)."""
-
-    CONNECTED = "connected"
-    CONNECTING = "connecting"
-    DISCONNECTED = "disconnected"
-    OUT_OF_RANGE = "out_of_range"
-    NO_TRUSTED_TIME = "no_trusted_time"
-    INVALID_CERTIFICATE = "invalid_certificate"
-    NOT_REGISTERED = "not_registered"
-    NO_CONNECTION_SLOT = "no_connection_slot"
 
 
 def cloud_base_url() -> str:

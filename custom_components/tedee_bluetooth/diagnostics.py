@@ -36,10 +36,10 @@ async def async_get_config_entry_diagnostics(
         "options": dict(entry.options),
         "session": {
             "connection_status": coordinator.connection_status.value,
-            "session_up": coordinator.session_up,
+            "session_up": coordinator.session.established,
             "always_connected": coordinator.always_connected,
-            "address": coordinator.address,
-            "rssi": coordinator.rssi,
+            "address": coordinator.tracker.address,
+            "rssi": coordinator.tracker.rssi,
             # What the radio did to this session's frames (reordered, duplicated,
             # missed, late, failed authentication).
             "link": coordinator.link_counts,

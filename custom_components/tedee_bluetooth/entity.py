@@ -21,8 +21,8 @@ class TedeeBluetoothEntity(CoordinatorEntity[TedeeBluetoothCoordinator]):
         self._attr_unique_id = f"{coordinator.serial}-{key}"
         lock_type = coordinator.config_entry.data.get(CONF_LOCK_TYPE)
         connections = (
-            {(CONNECTION_BLUETOOTH, coordinator.address)}
-            if coordinator.address
+            {(CONNECTION_BLUETOOTH, coordinator.tracker.address)}
+            if coordinator.tracker.address
             else set()
         )
         self._attr_device_info = DeviceInfo(

@@ -36,7 +36,7 @@ class TedeeActivityEvent(TedeeBluetoothEntity, EventEntity):
     async def async_added_to_hass(self) -> None:
         """Listen for activity."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.coordinator.async_add_event_listener(self._on_event))
+        self.async_on_remove(self.coordinator.activity.add_listener(self._on_event))
 
     @callback
     def _on_event(self, event: ActivityEvent) -> None:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from .tedee import LockState
+from .tedee import (
+    BatteryNotification,
+    BatteryReport,
+    LockState,
+    Notification,
+    StateReport,
+    VersionReport,
+)
 from .tedee.logs import EventId, LogRecord
 from .tedee.notifications import DoorState, LockStatusChange, Trigger
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TedeeLockData:
     """What Home Assistant knows about the lock right now."""
 
@@ -26,6 +33,35 @@ class TedeeLockData:
     def has_door_sensor(self) -> bool:
         """The lock reported a door position at least once."""
         return self.door in (DoorState.OPEN, DoorState.CLOSED)
+
+    def with_report(
+        self, report: StateReport | BatteryReport | VersionReport
+    ) -> TedeeLockData:
+        """The data after the lock answered a read."""
+        if isinstance(report, StateReport):
+            return replace(self, state=report.state, jammed=report.jammed)
+        if isinstance(report, BatteryReport):
+            return replace(self, battery=report.level, charging=report.charging)
+        return replace(self, firmware=str(report))
+
+    def with_notification(self, notification: Notification) -> TedeeLockData | None:
+        """The data after a notification; None if it changes nothing we show."""
+        if isinstance(notification, LockStatusChange):
+            door = notification.door
+            return replace(
+                self,
+                state=notification.state,
+                jammed=notification.jammed,
+                door=self.door if door is None else door,
+            )
+        if isinstance(notification, BatteryNotification):
+            level, charging = notification.level, notification.charging
+            return replace(
+                self,
+                battery=self.battery if level is None else level,
+                charging=self.charging if charging is None else charging,
+            )
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import TedeeConfigEntry
-from .const import ConnectionStatus
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity
+from .tedee import ConnectionStatus
 
 PARALLEL_UPDATES = 0
 
@@ -59,7 +59,7 @@ SENSORS: tuple[TedeeSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value=lambda c: c.rssi,
+        value=lambda c: c.tracker.rssi,
         always_available=True,
     ),
 )

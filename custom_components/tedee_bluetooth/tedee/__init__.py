@@ -12,6 +12,7 @@ from .commands import (
     UnlockParam,
     VersionReport,
 )
+from .connector import Connector, bleak_connector
 from .const import AlertCode, serial_to_service_uuid, service_uuid_to_serial
 from .errors import (
     AlertError,
@@ -26,10 +27,12 @@ from .errors import (
     IntegrityError,
     LockTimeoutError,
     MtuTooSmallError,
+    NoConnectionSlotError,
     NotConnectedError,
     NotOurLockError,
     OutcomeUnknownError,
     ProtocolError,
+    SessionError,
     SessionExhaustedError,
     TedeeError,
     TrustedTimeError,
@@ -43,6 +46,10 @@ from .notifications import (
     NotificationCode,
     Trigger,
 )
+from .session import TedeeSession
+from .session_config import SessionConfig
+from .session_listener import SessionListener
+from .status import ConnectionStatus
 
 __all__ = [
     "AlertCode",
@@ -59,6 +66,8 @@ __all__ = [
     "CloudServerError",
     "Command",
     "CommandError",
+    "ConnectionStatus",
+    "Connector",
     "Credentials",
     "DeviceCertificate",
     "DoorState",
@@ -71,6 +80,7 @@ __all__ = [
     "LogPackage",
     "LogRecord",
     "MtuTooSmallError",
+    "NoConnectionSlotError",
     "NotConnectedError",
     "NotOurLockError",
     "Notification",
@@ -78,16 +88,21 @@ __all__ = [
     "OutcomeUnknownError",
     "ProtocolError",
     "ResultCode",
+    "SessionConfig",
+    "SessionError",
     "SessionExhaustedError",
+    "SessionListener",
     "SignedTime",
     "StateReport",
     "TedeeCloud",
     "TedeeError",
     "TedeeLockClient",
+    "TedeeSession",
     "Trigger",
     "TrustedTimeError",
     "UnlockParam",
     "VersionReport",
+    "bleak_connector",
     "parse_log_package",
     "serial_to_service_uuid",
     "service_uuid_to_serial",

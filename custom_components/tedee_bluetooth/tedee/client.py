@@ -394,15 +394,16 @@ class TedeeLockClient:
         never sent late. A command that got no answer ends the session: a late
         answer must never be taken for the next command's.
         """
-        self._sent = False
+        ours = False  # this command holds the lock (the flag below is its own)
         try:
             async with asyncio.timeout(self._command_timeout):
                 async with self._command_lock:
+                    ours, self._sent = True, False
                     if encrypted and self._ptls.needs_rekey:
                         await self._handshake()  # before a counter could wrap
                     response = await self._exchange(opcode, params, encrypted)
         except TimeoutError as err:
-            if self._sent:
+            if ours and self._sent:
                 raise OutcomeUnknownError(
                     f"the lock did not answer {opcode.name}; it may have acted"
                 ) from err

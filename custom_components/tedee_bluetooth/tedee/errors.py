@@ -122,6 +122,26 @@ class CloudServerError(CloudError):
     """The cloud failed (5xx), timed out, could not be reached or sent a bad body."""
 
 
+class NoConnectionSlotError(NotConnectedError):
+    """The adapter or proxy has no free connection slot for the lock."""
+
+
+class SessionError(TedeeError):
+    """The session could not do what was asked; ``reason`` says why.
+
+    ``reason`` is one word a user is told (``out_of_range``, ``not_registered``,
+    ``invalid_certificate``, ``no_trusted_time``, ``no_connection_slot``,
+    ``mtu_too_small``, ``cannot_connect``, ``lock_busy``, ``not_connected``);
+    ``details`` fill its message.
+    """
+
+    def __init__(self, reason: str, **details: str) -> None:
+        """Keep the reason and its details."""
+        self.reason = reason
+        self.details = details
+        super().__init__(reason)
+
+
 class MtuTooSmallError(HandshakeError):
     """The link's ATT MTU cannot carry the lock's server verify in one notification."""
 

@@ -1,0 +1,170 @@
+"""The 10-day certificate: renewed at half its validity, kept in the config entry.
+
+A key the cloud rejects starts reauthentication; a cloud that fails is tried
+again an hour later, and the old certificate keeps working until it expires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CERT_REFRESH_FRACTION,
+    CERT_RETRY,
+    CONF_CERT_EXPIRATION,
+    CONF_CERT_ISSUED,
+    CONF_CERTIFICATE,
+    CONF_DEVICE_PUBLIC_KEY,
+    CONF_LOCK_ID,
+    CONF_MOBILE_ID,
+    CONF_PRIVATE_KEY,
+    CONF_PULL_SPRING_ENABLED,
+    DOMAIN,
+    LOGGER,
+)
+from .tedee import (
+    CloudAuthError,
+    CloudError,
+    CloudLock,
+    CloudScopeError,
+    Credentials,
+    TedeeCloud,
+)
+
+if TYPE_CHECKING:
+    from . import TedeeConfigEntry
+
+
+class CertificateKeeper:
+    """Renews this entry's certificate, then reads the cloud's lock settings."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: TedeeConfigEntry,
+        cloud: TedeeCloud,
+        on_cloud_lock: Callable[[CloudLock], None],
+    ) -> None:
+        """Nothing is scheduled before ``async_ensure``."""
+        self._hass = hass
+        self._entry = entry
+        self._cloud = cloud
+        self._on_cloud_lock = on_cloud_lock
+        self._cancel: CALLBACK_TYPE | None = None
+        self._auth_failed = False
+        self._stopped = False
+
+    def credentials(self) -> Credentials:
+        """Our key, the current certificate and the lock's key."""
+        data = self._entry.data
+        return Credentials(
+            data[CONF_PRIVATE_KEY], data[CONF_CERTIFICATE], data[CONF_DEVICE_PUBLIC_KEY]
+        )
+
+    def _refresh_due(self) -> datetime:
+        data = self._entry.data
+        expires = datetime.fromisoformat(data[CONF_CERT_EXPIRATION])
+        issued = datetime.fromisoformat(data[CONF_CERT_ISSUED])
+        return issued + (expires - issued) * (1 - CERT_REFRESH_FRACTION)
+
+    async def async_ensure(self) -> None:
+        """Before the first connection: renew if due; then keep it renewed."""
+        if dt_util.utcnow() >= self._refresh_due():
+            expires = datetime.fromisoformat(self._entry.data[CONF_CERT_EXPIRATION])
+            renewed = await self.async_renew()
+            if not renewed and dt_util.utcnow() >= expires:
+                if self._auth_failed:
+                    raise ConfigEntryAuthFailed(
+                        translation_domain=DOMAIN, translation_key="auth_failed"
+                    )
+                raise ConfigEntryNotReady(
+                    translation_domain=DOMAIN, translation_key="certificate_expired"
+                )
+            return  # renewing scheduled the next try (or started reauth)
+        self._schedule()
+
+    @callback
+    def stop(self) -> None:
+        """No more renewals (unload)."""
+        self._stopped = True
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
+
+    async def async_renew(self) -> bool:
+        """Fetch a new certificate; True once it is in the entry."""
+        data = self._entry.data
+        name = self._entry.title
+        try:
+            cert = await self._cloud.get_certificate(
+                data[CONF_MOBILE_ID], data[CONF_LOCK_ID]
+            )
+        except (CloudAuthError, CloudScopeError) as err:
+            LOGGER.warning("%s: the Tedee cloud rejected the key: %s", name, err)
+            self._auth_failed = True
+            self._entry.async_start_reauth(self._hass)
+            return False
+        except CloudError as err:
+            LOGGER.warning("%s: certificate refresh failed, will retry: %s", name, err)
+            self._schedule(retry=True)
+            return False
+        self._auth_failed = False
+        self._hass.config_entries.async_update_entry(
+            self._entry,
+            data={
+                **data,
+                CONF_CERTIFICATE: cert.certificate,
+                CONF_CERT_EXPIRATION: cert.expiration.isoformat(),
+                CONF_CERT_ISSUED: dt_util.utcnow().isoformat(),
+                CONF_DEVICE_PUBLIC_KEY: cert.device_public_key,
+            },
+        )
+        LOGGER.debug("%s: certificate renewed until %s", name, cert.expiration)
+        self._schedule()
+        await self._async_recheck_pull_spring()
+        return True
+
+    async def _async_recheck_pull_spring(self) -> None:
+        """Offer "open" only where the cloud says pull-spring is enabled."""
+        try:
+            locks = await self._cloud.get_locks()
+        except CloudError as err:  # a key without Device.Read: keep what we know
+            LOGGER.debug(
+                "%s: cannot read the lock's settings: %s", self._entry.title, err
+            )
+            return
+        data = self._entry.data
+        lock = next((lock for lock in locks if lock.id == data[CONF_LOCK_ID]), None)
+        if lock is None:
+            return
+        enabled = lock.pull_spring_enabled
+        if enabled is not None and data.get(CONF_PULL_SPRING_ENABLED) != enabled:
+            self._hass.config_entries.async_update_entry(
+                self._entry, data={**data, CONF_PULL_SPRING_ENABLED: enabled}
+            )
+        self._on_cloud_lock(lock)
+
+    @callback
+    def _schedule(self, *, retry: bool = False) -> None:
+        if self._stopped:
+            return
+        if self._cancel is not None:
+            self._cancel()
+        when = dt_util.utcnow() + CERT_RETRY if retry else self._refresh_due()
+
+        async def _renew(_now: datetime) -> None:
+            self._cancel = None
+            await self.async_renew()
+
+        self._cancel = async_track_point_in_utc_time(
+            self._hass,
+            HassJob(_renew, cancel_on_shutdown=True),
+            max(when, dt_util.utcnow()),
+        )

@@ -1,0 +1,44 @@
+"""Repair issues that follow the session's status: raised, then cleared by itself."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN, ISSUE_NO_CONNECTION_SLOT, ISSUE_NOT_REGISTERED
+from .tedee import ConnectionStatus
+
+
+@callback
+def async_sync_repairs(
+    hass: HomeAssistant, status: ConnectionStatus, name: str, serial: str
+) -> None:
+    """Raise the issue a status calls for; a good connection deletes them all."""
+    if status is ConnectionStatus.NOT_REGISTERED:
+        _create(hass, ISSUE_NOT_REGISTERED, ir.IssueSeverity.ERROR, serial, name)
+    elif status is ConnectionStatus.NO_CONNECTION_SLOT:
+        _create(hass, ISSUE_NO_CONNECTION_SLOT, ir.IssueSeverity.WARNING, serial, name)
+    elif status is ConnectionStatus.CONNECTED:
+        for issue in (ISSUE_NOT_REGISTERED, ISSUE_NO_CONNECTION_SLOT):
+            ir.async_delete_issue(hass, DOMAIN, f"{issue}_{serial}")
+
+
+def _create(
+    hass: HomeAssistant,
+    issue: str,
+    severity: ir.IssueSeverity,
+    serial: str,
+    name: str,
+) -> None:
+    placeholders = {"name": name}
+    if issue == ISSUE_NOT_REGISTERED:
+        placeholders["serial"] = serial
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{issue}_{serial}",
+        is_fixable=False,
+        severity=severity,
+        translation_key=issue,
+        translation_placeholders=placeholders,
+    )

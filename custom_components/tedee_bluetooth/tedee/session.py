@@ -1,0 +1,441 @@
+"""The session engine: when to talk to one lock, on which link, and what to refuse.
+
+It is the only place that opens or closes a link to the lock. It keeps the
+session up (always connected) or makes one per poll or command (on demand),
+reconnects with back-off, watches for a session that should be up and is not,
+handles the lock's alerts and runs one command at a time under one deadline.
+Free of Home Assistant: the caller hands it the freshest device, a connector,
+credentials, a signed-time source and a certificate renewer, and hears back
+through a ``SessionListener``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+import logging
+import time
+from typing import Any
+
+from .availability import Availability
+from .chores import async_fetch_logs, async_give_time
+from .client import Credentials, TedeeLockClient
+from .connector import Connector
+from .const import AlertCode
+from .deadline import Run, async_run_by
+from .errors import (
+    AlertError,
+    OutcomeUnknownError,
+    SessionError,
+    TedeeError,
+    TrustedTimeError,
+)
+from .handshake import Attempt, async_establish, async_quietly
+from .notifications import Notification, NotificationCode, SimpleNotification
+from .scheduler import Scheduler
+from .session_config import SessionConfig
+from .session_listener import SessionListener, Spawner
+from .status import ConnectionStatus
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class TedeeSession:
+    """The Bluetooth session with one lock."""
+
+    def __init__(
+        self,
+        name: str,
+        listener: SessionListener,
+        *,
+        device: Callable[[], Any | None],
+        connector: Connector,
+        credentials: Callable[[], Credentials],
+        signed_time: Callable[[], Awaitable[tuple[bytes, bytes]]],
+        renew_certificate: Callable[[], Awaitable[bool]],
+        config: SessionConfig | None = None,
+        clock: Callable[[], float] = time.time,
+        spawn: Spawner | None = None,
+    ) -> None:
+        """Nothing connects before ``async_start``.
+
+        ``device()`` is the freshest path to the lock, None while out of range.
+        ``renew_certificate()`` is True once a new certificate is in place.
+        ``clock`` is the wall clock the handshake's auth data carries.
+        ``spawn(coro, name)`` starts the session's tasks (the owner may track them).
+        """
+        self.name = name
+        self.config = config or SessionConfig()
+        self.clock = clock
+        self.status = ConnectionStatus.DISCONNECTED
+        # Read the firmware version on the next connection (the owner caches it).
+        self.read_version = True
+        self._listener = listener
+        self._task_factory = spawn
+        self._device = device
+        self._connector = connector
+        self._credentials = credentials
+        self._signed_time_source = signed_time
+        self._renew_certificate = renew_certificate
+        self._client: TedeeLockClient | None = None
+        self._connect_lock = asyncio.Lock()
+        self._io_lock = asyncio.Lock()  # commands, log fetches, signed time
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._scheduler = Scheduler(self.config, self._wake_up)
+        self._availability = Availability(
+            name,
+            self.config.unavailable_grace,
+            lambda: str(self.status),
+            listener.session_changed,
+        )
+        self._linger: asyncio.TimerHandle | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._heard_since_drop = False
+        self._fetching_logs = False
+        self._stopped = False
+
+    # -- what the owner reads -------------------------------------------------------
+
+    @property
+    def established(self) -> bool:
+        """A PTLS session is up right now."""
+        return self._client is not None and self._client.established
+
+    @property
+    def available(self) -> bool:
+        """The entities should show as available."""
+        return self._availability.available
+
+    @property
+    def client(self) -> TedeeLockClient | None:
+        """The current session's client (for diagnostics)."""
+        return self._client
+
+    @property
+    def always_connected(self) -> bool:
+        """Keep the session up, rather than one per poll or command."""
+        return self.config.always_connected
+
+    # -- life cycle --------------------------------------------------------------------
+
+    async def async_start(self) -> None:
+        """The first session and the lock's state; battery and version follow.
+
+        Raises SessionError (or TedeeError, the link failing in the first read);
+        nothing is left open then.
+        """
+        try:
+            client = await self._async_connect()
+            self._listener.session_report(await client.get_state())
+        except BaseException:
+            await self._async_drop()
+            raise
+        self._spawn(self._async_read_rest(client), "first read")
+        if self.always_connected:
+            self._arm_watchdog()
+
+    async def async_stop(self) -> None:
+        """Cancel every timer and task and close the link (unload, shutdown)."""
+        self._stopped = True
+        self._scheduler.cancel()
+        for handle in (self._linger, self._watchdog):
+            if handle is not None:
+                handle.cancel()
+        self._linger = self._watchdog = None
+        self._availability.stop()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._async_drop()
+
+    # -- what Bluetooth tells us -----------------------------------------------------
+
+    def device_heard(self) -> None:
+        """An advertisement: the lock is in range.
+
+        Heard after being out of range, or for the first time since a drop, the
+        lock is back: try at once rather than wait out the back-off.
+        """
+        back = self.status is ConnectionStatus.OUT_OF_RANGE
+        if back:
+            self._set_status(ConnectionStatus.DISCONNECTED)
+        if (
+            not self.always_connected
+            or self.established
+            or self.status is ConnectionStatus.NOT_REGISTERED
+        ):
+            return
+        if back or not self._heard_since_drop:
+            self._heard_since_drop = True
+            self._scheduler.reset()
+            self._schedule(0.0, sooner=True)
+        else:
+            self._schedule(0.0)
+
+    def device_lost(self) -> None:
+        """Bluetooth no longer hears the lock."""
+        if not self.established:
+            self._set_status(ConnectionStatus.OUT_OF_RANGE)
+            self._availability.lost()
+
+    # -- reads and commands ---------------------------------------------------------
+
+    async def async_refresh(self) -> None:
+        """Read state and battery (connecting if needed); on demand, let go after."""
+        try:
+            client = await self._async_connect()
+            await self._async_read(client)
+        finally:
+            if not self.always_connected:
+                await self._async_release_if_idle()
+
+    async def async_command(self, run: Run) -> None:
+        """Run one command, or refuse it: it is never sent after the deadline.
+
+        One deadline, from the moment it was asked for, covers waiting for an
+        earlier command, connecting and BUSY retries. Raises SessionError
+        (``lock_busy``, ``not_connected`` or why no session could be made),
+        CommandError or OutcomeUnknownError (sent, never answered: not resent).
+        """
+        config = self.config
+        deadline = asyncio.get_running_loop().time() + config.command_deadline
+        try:
+            await async_run_by(
+                deadline,
+                self._io_lock,
+                self._async_connect,
+                run,
+                busy_retries=config.busy_retries,
+                busy_retry_delay=config.busy_retry_delay,
+            )
+        except OutcomeUnknownError:
+            # The lock may have moved: read its state again (always-connected
+            # reconnects and reads by itself).
+            if not self.always_connected:
+                self._schedule(0.0)
+            raise
+        finally:
+            if not self.always_connected:
+                self._start_linger()
+
+    async def _async_read(
+        self, client: TedeeLockClient, *, battery: bool = True
+    ) -> None:
+        self._listener.session_report(await client.get_state())
+        if battery:
+            await self._async_read_rest(client)
+
+    async def _async_read_rest(self, client: TedeeLockClient) -> None:
+        try:
+            self._listener.session_report(await client.get_battery())
+            if self.read_version:
+                self._listener.session_report(await client.get_version())
+                self.read_version = False
+        except TedeeError as err:
+            _LOGGER.debug("%s: reading battery or version failed: %s", self.name, err)
+        if not self.always_connected:
+            await self._async_release_if_idle()
+
+    # -- connecting ------------------------------------------------------------------
+
+    async def _async_connect(self) -> TedeeLockClient:
+        """The current session, or a new one; SessionError says why not."""
+        async with self._connect_lock:
+            client = self._client
+            if client is not None and client.established:
+                return client
+            if self.status is ConnectionStatus.NOT_REGISTERED:
+                raise SessionError("not_registered")
+            try:
+                client = await async_establish(
+                    self.name,
+                    self._device,
+                    self._attempt_for,
+                    self._renew_certificate,
+                    self._set_status,
+                )
+            except BaseException as err:
+                if isinstance(err, SessionError) and err.reason == "not_registered":
+                    self._availability.down()  # it will not talk to us at all
+                self._schedule_retry()
+                raise
+            self._client = client
+            self._scheduler.reset()
+            self._set_status(ConnectionStatus.CONNECTED)
+            self._availability.up()
+            return client
+
+    def _attempt_for(self, device: Any) -> Attempt:
+        return Attempt(
+            name=self.name,
+            device=device,
+            connector=self._connector,
+            credentials=self._credentials(),
+            signed_time=self._signed_time,
+            clock=self.clock,
+            command_timeout=self.config.command_timeout,
+            on_notification=self._on_notification,
+            on_lost=self._on_session_lost,
+            set_status=self._set_status,
+        )
+
+    async def _signed_time(self) -> tuple[bytes, bytes]:
+        try:
+            return await self._signed_time_source()
+        except TedeeError as err:
+            raise TrustedTimeError(f"cannot fetch a signed time: {err}") from err
+
+    def _on_session_lost(self, client: TedeeLockClient, err: Exception) -> None:
+        if self._stopped:
+            return  # stopping: async_stop closes the current link itself
+        self._spawn(async_quietly(client.disconnect()), "disconnect")
+        if client is not self._client:
+            return  # an older link going down says nothing about the current one
+        self._client = None
+        self._heard_since_drop = False
+        if isinstance(err, AlertError) and err.alert is AlertCode.TIMEOUT:
+            _LOGGER.debug("%s: session is 24 h old; making a new one", self.name)
+        else:
+            _LOGGER.debug("%s: session lost: %s", self.name, err)
+        if self.status is ConnectionStatus.CONNECTED:
+            self._set_status(ConnectionStatus.DISCONNECTED)
+        self._availability.lost()
+        if self.always_connected:
+            self._schedule_retry()
+
+    async def _async_drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await asyncio.shield(async_quietly(client.disconnect()))
+        if self.status is ConnectionStatus.CONNECTED:
+            self._set_status(ConnectionStatus.DISCONNECTED)
+
+    async def _async_release_if_idle(self) -> None:
+        """On demand: let go unless a command runs or lingers."""
+        if not self._io_lock.locked() and self._linger is None:
+            await self._async_drop()
+
+    # -- the one scheduler -----------------------------------------------------------
+
+    def _schedule(self, delay: float, *, sooner: bool = False) -> None:
+        if not self._stopped and not self.established:
+            self._scheduler.at(delay, sooner=sooner)
+
+    def _schedule_retry(self) -> None:
+        delay = self._scheduler.retry_delay(self.status)
+        if delay is not None:
+            self._schedule(delay)
+
+    def _wake_up(self) -> None:
+        if self._stopped or self.established or self._connect_lock.locked():
+            return  # an attempt under way schedules the next one if it fails
+        self._spawn(self._async_attempt(), "reconnect")
+
+    async def _async_attempt(self) -> None:
+        if self.status is ConnectionStatus.NOT_REGISTERED:
+            # Added again in the Tedee app? Then the lock has a new key for us.
+            if not await self._renew_certificate():
+                self._schedule(self.config.not_registered_retry)
+                return
+            self._set_status(ConnectionStatus.DISCONNECTED)
+        try:
+            await self.async_refresh()
+        except TedeeError as err:
+            _LOGGER.debug("%s: reconnect failed: %s", self.name, err)
+            self._availability.lost()
+
+    def _arm_watchdog(self) -> None:
+        self._watchdog = asyncio.get_running_loop().call_later(
+            self.config.keepalive_interval, self._watchdog_tick
+        )
+
+    def _watchdog_tick(self) -> None:
+        """A keep-alive well inside the lock's idle limit, and the watchdog.
+
+        A session that should be up and is not, with nothing scheduled to bring
+        it back, is reconnected now.
+        """
+        self._arm_watchdog()
+        if self.established:
+            if not self._io_lock.locked():
+                self._spawn(self._async_keepalive(), "keep-alive")
+        elif (
+            self.status is not ConnectionStatus.NOT_REGISTERED
+            and not self._connect_lock.locked()
+        ):
+            self._schedule(0.0)
+
+    async def _async_keepalive(self) -> None:
+        client = self._client
+        if client is None:
+            return
+        try:
+            self._listener.session_report(await client.get_state())
+        except TedeeError as err:
+            _LOGGER.debug("%s: keep-alive failed: %s", self.name, err)
+
+    # -- what the lock says by itself ----------------------------------------------
+
+    def _on_notification(self, notification: Notification) -> None:
+        if isinstance(notification, SimpleNotification):
+            if notification.code == NotificationCode.NEED_DATE_TIME:
+                self._spawn(self._async_give_time(), "signed time")
+            elif notification.code == NotificationCode.HAS_LOGS:
+                self._spawn(self.async_fetch_logs(), "activity logs")
+            return
+        self._listener.session_notification(notification)
+
+    async def _async_give_time(self) -> None:
+        took = await async_give_time(self.name, self._io_lock, lambda: self._client)
+        if took is False:  # the session goes on; the status says what it lacks
+            self._set_status(ConnectionStatus.NO_TRUSTED_TIME)
+        elif took and self.established:
+            self._set_status(ConnectionStatus.CONNECTED)
+
+    async def async_fetch_logs(self) -> None:
+        """Fetch the waiting activity-log records on the current session."""
+        if self._fetching_logs:
+            return
+        self._fetching_logs = True
+        try:
+            records = await async_fetch_logs(
+                self.name, self._io_lock, lambda: self._client
+            )
+        finally:
+            self._fetching_logs = False
+        if records:
+            self._listener.session_logs(records)
+
+    # -- status and availability ----------------------------------------------------
+
+    def _set_status(self, status: ConnectionStatus) -> None:
+        if status is not self.status:
+            self.status = status
+            self._listener.session_changed()
+
+    def _start_linger(self) -> None:
+        """On demand: stay connected a while after a command, to see it finish."""
+        if self._linger is not None:
+            self._linger.cancel()
+        self._linger = asyncio.get_running_loop().call_later(
+            self.config.linger, self._linger_over
+        )
+
+    def _linger_over(self) -> None:
+        self._linger = None
+        if not self._io_lock.locked():
+            self._spawn(self._async_drop(), "idle disconnect")
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        if self._stopped:
+            coro.close()
+            return
+        if self._task_factory is not None:
+            task = self._task_factory(coro, name)
+        else:
+            task = asyncio.get_running_loop().create_task(
+                coro, name=f"{self.name} {name}"
+            )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

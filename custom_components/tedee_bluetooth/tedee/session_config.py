@@ -1,0 +1,26 @@
+"""How a session behaves: timings a test (or a careful user) may change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .client import DEFAULT_COMMAND_TIMEOUT
+
+
+@dataclass(frozen=True, slots=True)
+class SessionConfig:
+    """Timings of one session, in seconds."""
+
+    always_connected: bool = True
+    keepalive_interval: float = 15.0  # well inside the lock's ~25 s idle limit
+    reconnect_backoff: tuple[float, ...] = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
+    # The adapter or proxy had no free connection slot: retrying fast only
+    # competes with whatever holds the slots, so wait longer.
+    no_slot_backoff: tuple[float, ...] = (30.0, 60.0, 120.0, 300.0)
+    not_registered_retry: float = 600.0  # look for the lock being added again
+    unavailable_grace: float = 30.0
+    linger: float = 20.0  # on demand: stay after a command to see it finish
+    command_deadline: float = 10.0  # from the button press to the command sent
+    busy_retries: int = 3
+    busy_retry_delay: float = 0.5
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT  # one answer from the lock

@@ -1,0 +1,18 @@
+"""What a session is doing, in the words a lock owner uses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ConnectionStatus(StrEnum):
+    """The session's status (the connection-status sensor shows it)."""
+
+    CONNECTED = "connected"
+    CONNECTING = "connecting"
+    DISCONNECTED = "disconnected"
+    OUT_OF_RANGE = "out_of_range"
+    NO_TRUSTED_TIME = "no_trusted_time"
+    INVALID_CERTIFICATE = "invalid_certificate"
+    NOT_REGISTERED = "not_registered"
+    NO_CONNECTION_SLOT = "no_connection_slot"

@@ -1,0 +1,98 @@
+"""Where Home Assistant's Bluetooth stack hears the lock, and when it stops."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bleak.backends.device import BLEDevice
+from homeassistant.components import bluetooth
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+
+from .pairing import async_find_lock_service_info
+from .tedee import serial_to_service_uuid
+
+
+class LockTracker:
+    """The lock's address, signal and freshest path (adapter or proxy)."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        serial: str,
+        on_heard: Callable[[], None],
+        on_lost: Callable[[], None],
+    ) -> None:
+        """Looks for the lock among what Bluetooth has heard already."""
+        self._hass = hass
+        self._serial = serial
+        self._on_heard = on_heard
+        self._on_lost = on_lost
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self.address: str | None = None
+        self.rssi: int | None = None
+        self._find()
+
+    def _find(self) -> None:
+        if info := async_find_lock_service_info(self._hass, self._serial):
+            self.address, self.rssi = info.address, info.rssi
+
+    def device(self) -> BLEDevice | None:
+        """The freshest path to the lock; None while nothing hears it."""
+        if self.address is None:
+            self._find()
+        return None if self.address is None else self.freshest(self.address)
+
+    def freshest(self, address: str) -> BLEDevice | None:
+        """The best connectable path to ``address`` right now."""
+        return bluetooth.async_ble_device_from_address(
+            self._hass, address, connectable=True
+        )
+
+    @callback
+    def start(self) -> None:
+        """Follow advertisements and the lock going out of range."""
+        self._unsubs.append(
+            bluetooth.async_register_callback(
+                self._hass,
+                self._async_on_advertisement,
+                bluetooth.BluetoothCallbackMatcher(
+                    service_uuid=serial_to_service_uuid(self._serial), connectable=True
+                ),
+                bluetooth.BluetoothScanningMode.ACTIVE,
+            )
+        )
+        if self.address is not None:
+            self._track_unavailable()
+
+    @callback
+    def stop(self) -> None:
+        """No more callbacks."""
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+
+    @callback
+    def _track_unavailable(self) -> None:
+        assert self.address is not None
+        self._unsubs.append(
+            bluetooth.async_track_unavailable(
+                self._hass, self._async_on_unavailable, self.address, connectable=True
+            )
+        )
+
+    @callback
+    def _async_on_advertisement(
+        self,
+        info: bluetooth.BluetoothServiceInfoBleak,
+        _change: bluetooth.BluetoothChange,
+    ) -> None:
+        first = self.address is None
+        self.address, self.rssi = info.address, info.rssi
+        if first:
+            self._track_unavailable()
+        self._on_heard()
+
+    @callback
+    def _async_on_unavailable(self, _info: bluetooth.BluetoothServiceInfoBleak) -> None:
+        self.rssi = None
+        self._on_lost()
