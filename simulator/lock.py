@@ -98,7 +98,9 @@ class Faults:
     )
     corrupt_next: int = 0  # flip a bit in the next N encrypted frames to the client
     delay_next: float = 0.0  # hold the next frame to the client this long
-    stall_at: str | None = None  # ignore this handshake step once (hello, ...)
+    stall_at: str | None = (
+        None  # ignore this step once (hello, ..., client_verify_last)
+    )
     lose_next: int = 0  # silently lose the next N frames to the client
     lose_reply_to: int | None = None  # lose the (sealed) reply to this opcode once
     refuse_time: int = 0  # refuse the next N signed times
@@ -284,7 +286,10 @@ class SimulatedLock:
             self.faults.drop_link_at = None
             conn.drop(f"fault injected at {self._step_name(data[0])}")
             return
-        if self.faults.stall_at == self._step_name(data[0]):
+        stall_names = {self._step_name(data[0])}
+        if data[0] == Frame.CLIENT_VERIFY_LAST:
+            stall_names.add("client_verify_last")  # the whole verify, then silence
+        if self.faults.stall_at in stall_names:
             self.faults.stall_at = None  # heard, never answered
             return
         if data[0] == Frame.HELLO:

@@ -439,7 +439,14 @@ class TedeeLockClient:
                     NotConnectedError(f"Bluetooth write failed: {err}"), notify=True
                 )
                 raise NotConnectedError(f"Bluetooth write failed: {err}") from err
-            response = await future
+            try:
+                response = await future
+            except NotConnectedError as err:
+                # The link went down after the lock got the command: it may act.
+                raise OutcomeUnknownError(
+                    f"the link was lost after {opcode.name} was sent; "
+                    "the lock may have acted"
+                ) from err
         except asyncio.CancelledError:
             # Sent (or being sent) but unanswered: the lock may still act on it and
             # answer late. End the session so that answer can never be matched.

@@ -1,7 +1,7 @@
 """Making a session: open a link, make a client, complete the handshake.
 
-The lock's alerts are retried the way the vendor's clients do (ERROR once,
-TIMEOUT, a refused certificate after renewing it).
+The lock's alerts are retried the way the vendor's clients do: ERROR once more,
+a refused certificate once after renewing it.
 
 Whatever happens (an error, an alert, a cancelled command deadline), a link this
 attempt opened is either handed over inside an established client or closed.
@@ -60,7 +60,7 @@ async def async_establish(
 ) -> TedeeLockClient:
     """Handshake, retrying alerts the way the vendor's clients do."""
     renewed = retried_error = False
-    for _ in range(3):
+    while True:  # at most three tries: one more after ERROR, one after renewing
         device = find_device()
         if device is None:
             set_status(ConnectionStatus.OUT_OF_RANGE)
@@ -71,16 +71,12 @@ async def async_establish(
             if err.alert is AlertCode.ERROR and not retried_error:
                 retried_error = True  # once more, then suspect the certificate
                 continue
-            if err.alert is AlertCode.TIMEOUT:
-                continue
             if err.alert in (AlertCode.INVALID_CERT, AlertCode.ERROR) and not renewed:
                 renewed = True
                 _LOGGER.debug("%s: certificate refused; renewing it", name)
                 if await renew_certificate():
                     continue
             raise _alert_failure(err, set_status) from err
-    set_status(ConnectionStatus.DISCONNECTED)
-    raise SessionError("cannot_connect")
 
 
 def _alert_failure(
@@ -93,9 +89,6 @@ def _alert_failure(
     if err.alert in (AlertCode.INVALID_CERT, AlertCode.ERROR):
         set_status(ConnectionStatus.INVALID_CERTIFICATE)
         return SessionError("invalid_certificate")
-    if err.alert is AlertCode.NO_TRUSTED_TIME:
-        set_status(ConnectionStatus.NO_TRUSTED_TIME)
-        return SessionError("no_trusted_time")
     set_status(ConnectionStatus.DISCONNECTED)
     return SessionError("cannot_connect")
 

@@ -24,6 +24,7 @@ class Scheduler:
         self._wake = wake
         self._handle: asyncio.TimerHandle | None = None
         self._failures = 0
+        self._table: tuple[float, ...] = ()
 
     @property
     def pending(self) -> bool:
@@ -50,6 +51,8 @@ class Scheduler:
             if status is ConnectionStatus.NO_CONNECTION_SLOT
             else config.reconnect_backoff
         )
+        if table is not self._table:  # another kind of failure: start its table
+            self._table, self._failures = table, 0
         delay = table[min(self._failures, len(table) - 1)]
         self._failures += 1
         return delay

@@ -92,6 +92,7 @@ class TedeeSession:
         self._watchdog: asyncio.TimerHandle | None = None
         self._heard_since_drop = False
         self._fetching_logs = False
+        self._attempting = False  # a scheduled attempt was started
         self._stopped = False
 
     # -- what the owner reads -------------------------------------------------------
@@ -255,8 +256,8 @@ class TedeeSession:
                     self._renew_certificate,
                     self._set_status,
                 )
-            except BaseException as err:
-                if isinstance(err, SessionError) and err.reason == "not_registered":
+            except SessionError as err:
+                if err.reason == "not_registered":
                     self._availability.down()  # it will not talk to us at all
                 self._schedule_retry()
                 raise
@@ -328,22 +329,29 @@ class TedeeSession:
             self._schedule(delay)
 
     def _wake_up(self) -> None:
-        if self._stopped or self.established or self._connect_lock.locked():
+        if self._stopped or self.established or self._connecting:
             return  # an attempt under way schedules the next one if it fails
+        self._attempting = True  # from now, not from when the task first runs
         self._spawn(self._async_attempt(), "reconnect")
 
+    @property
+    def _connecting(self) -> bool:
+        return self._attempting or self._connect_lock.locked()
+
     async def _async_attempt(self) -> None:
-        if self.status is ConnectionStatus.NOT_REGISTERED:
-            # Added again in the Tedee app? Then the lock has a new key for us.
-            if not await self._renew_certificate():
-                self._schedule(self.config.not_registered_retry)
-                return
-            self._set_status(ConnectionStatus.DISCONNECTED)
         try:
+            if self.status is ConnectionStatus.NOT_REGISTERED:
+                # Added again in the Tedee app? Then the lock has a new key for us.
+                if not await self._renew_certificate():
+                    self._schedule(self.config.not_registered_retry)
+                    return
+                self._set_status(ConnectionStatus.DISCONNECTED)
             await self.async_refresh()
         except TedeeError as err:
             _LOGGER.debug("%s: reconnect failed: %s", self.name, err)
             self._availability.lost()
+        finally:
+            self._attempting = False
 
     def _arm_watchdog(self) -> None:
         self._watchdog = asyncio.get_running_loop().call_later(
@@ -361,8 +369,7 @@ class TedeeSession:
             if not self._io_lock.locked():
                 self._spawn(self._async_keepalive(), "keep-alive")
         elif (
-            self.status is not ConnectionStatus.NOT_REGISTERED
-            and not self._connect_lock.locked()
+            self.status is not ConnectionStatus.NOT_REGISTERED and not self._connecting
         ):
             self._schedule(0.0)
 

@@ -1,0 +1,425 @@
+"""The session engine against the simulated lock, without Home Assistant.
+
+Everything runs on a virtual-time loop: back-off pauses, deadlines and the
+watchdog are measured on the loop's clock, the same on an idle or busy machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bleak.exc import BleakError
+import pytest
+
+from custom_components.tedee_bluetooth.tedee import (
+    BatteryReport,
+    ConnectionStatus,
+    Credentials,
+    LockState,
+    NoConnectionSlotError,
+    NotConnectedError,
+    OutcomeUnknownError,
+    SessionConfig,
+    SessionError,
+    StateReport,
+    TedeeSession,
+    VersionReport,
+)
+from custom_components.tedee_bluetooth.tedee.commands import Command
+from custom_components.tedee_bluetooth.tedee.handshake import async_quietly
+from simulator.lock import SimulatedLock
+
+from .virtual_time import run_virtual
+from .world import World, make_world
+
+HANDSHAKE_STEPS = ["hello", "verify_request", "client_verify"]
+# Where the lock can fall silent: after the hello, after the verify request, or
+# after the whole client verify (silence after its first part is an ERROR alert).
+STALL_STEPS = ["hello", "verify_request", "client_verify_last"]
+
+
+@dataclass
+class Listener:
+    """Everything the session said, in order."""
+
+    session: TedeeSession | None = None
+    statuses: list[ConnectionStatus] = field(default_factory=list)
+    reports: list[Any] = field(default_factory=list)
+    notifications: list[Any] = field(default_factory=list)
+    logs: list[Any] = field(default_factory=list)
+
+    def session_changed(self) -> None:
+        assert self.session is not None
+        if not self.statuses or self.statuses[-1] is not self.session.status:
+            self.statuses.append(self.session.status)
+
+    def session_report(self, report: Any) -> None:
+        self.reports.append(report)
+
+    def session_notification(self, notification: Any) -> None:
+        self.notifications.append(notification)
+
+    def session_logs(self, records: list[Any]) -> None:
+        self.logs.extend(records)
+
+
+@dataclass
+class Rig:
+    """A session, its lock and what its connector saw."""
+
+    world: World
+    session: TedeeSession
+    listener: Listener
+    attempts: list[float] = field(default_factory=list)  # loop time of each connect
+    link_downs: list[Callable[[], None]] = field(default_factory=list)
+    renewals: list[bool] = field(default_factory=list)
+    renew_result: bool = False
+    no_slot: bool = False
+
+    @property
+    def lock(self) -> SimulatedLock:
+        return self.world.lock
+
+
+def make_rig(**config: Any) -> Rig:
+    world = make_world()
+    listener = Listener()
+    rig: Rig
+
+    async def connector(device: SimulatedLock, link_down: Callable[[], None]) -> Any:
+        rig.attempts.append(asyncio.get_running_loop().time())
+        if rig.no_slot:
+            raise NoConnectionSlotError("the proxy's slots are taken")
+        conn = device.connect()
+        conn.disconnected_callback = lambda _c: link_down()
+        rig.link_downs.append(link_down)
+        try:
+            await conn.connect()
+        except BleakError as err:
+            raise NotConnectedError(str(err)) from err
+        return conn
+
+    async def renew() -> bool:
+        rig.renewals.append(rig.renew_result)
+        return rig.renew_result
+
+    session = TedeeSession(
+        "Front door",
+        listener,
+        device=lambda: world.lock if world.lock.in_range else None,
+        connector=connector,
+        credentials=lambda: world.creds,
+        signed_time=world.signed_time,
+        renew_certificate=renew,
+        config=SessionConfig(**config),
+    )
+    listener.session = session
+    rig = Rig(world, session, listener)
+    return rig
+
+
+def run(scenario: Callable[[Rig], Awaitable[None]], **config: Any) -> Rig:
+    rig = make_rig(**config)
+
+    async def _main() -> None:
+        try:
+            await scenario(rig)
+        finally:
+            await rig.session.async_stop()
+        assert rig.lock.connections == [], "a link was left open"
+
+    run_virtual(_main())
+    return rig
+
+
+async def wait(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+def test_first_state_comes_before_battery_and_version() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        # async_start returns with the state; the rest follows in the background.
+        assert [type(r) for r in rig.listener.reports] == [StateReport]
+        await wait(0.1)
+        kinds = [type(r) for r in rig.listener.reports]
+        assert kinds == [StateReport, BatteryReport, VersionReport]
+        assert rig.session.status is ConnectionStatus.CONNECTED
+        assert rig.session.available
+        assert rig.session.read_version is False
+
+    run(scenario)
+
+
+def test_a_cached_version_is_not_read_again() -> None:
+    async def scenario(rig: Rig) -> None:
+        rig.session.read_version = False
+        await rig.session.async_start()
+        await wait(0.1)
+        assert [type(r) for r in rig.listener.reports] == [StateReport, BatteryReport]
+        assert all(op != Command.GET_VERSION for op, _ in rig.lock.executed)
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("step", STALL_STEPS)
+def test_a_deadline_during_each_handshake_step_closes_the_link(step: str) -> None:
+    """The lock stops answering mid-handshake: refused in time, no link left."""
+
+    async def scenario(rig: Rig) -> None:
+        rig.lock.faults.stall_at = step
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        with pytest.raises(SessionError) as err:
+            await rig.session.async_command(lambda c: c.unlock())
+        assert err.value.reason == "not_connected"
+        assert loop.time() - start == pytest.approx(10.0, abs=0.01)
+        assert rig.lock.connections == []
+        assert rig.session.status is ConnectionStatus.DISCONNECTED
+        assert all(op != Command.UNLOCK for op, _ in rig.lock.executed)
+        # The next press works (the stall was one-shot).
+        await rig.session.async_command(lambda c: c.unlock())
+        assert [op for op, _ in rig.lock.executed].count(Command.UNLOCK) == 1
+
+    run(scenario, always_connected=False)
+
+
+@pytest.mark.parametrize("step", HANDSHAKE_STEPS)
+def test_a_link_dropped_at_each_handshake_step_is_closed_and_retried(step: str) -> None:
+    async def scenario(rig: Rig) -> None:
+        rig.lock.faults.drop_link_at = step
+        with pytest.raises(SessionError) as err:
+            await rig.session.async_start()
+        assert err.value.reason == "cannot_connect"
+        assert rig.lock.connections == []
+        await rig.session.async_start()  # the drop was one-shot
+        assert rig.session.established
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("step", STALL_STEPS)
+def test_stop_during_each_handshake_step_closes_the_link(step: str) -> None:
+    async def scenario(rig: Rig) -> None:
+        rig.lock.faults.stall_at = step
+        start = asyncio.ensure_future(rig.session.async_start())
+        await wait(0.5)
+        assert len(rig.lock.connections) == 1
+        start.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await start
+        await wait(0.01)
+        assert rig.lock.connections == []
+
+    run(scenario)
+
+
+def test_a_late_drop_of_an_old_link_does_not_end_the_new_session() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        old_link_down = rig.link_downs[0]
+        rig.lock.connections[0].drop("radio")
+        await wait(0.5)  # reconnected at once
+        assert rig.session.established and len(rig.attempts) == 2
+        old_link_down()  # the first link's callback, arriving late
+        await wait(0.5)
+        assert rig.session.established
+        assert rig.session.status is ConnectionStatus.CONNECTED
+        assert len(rig.attempts) == 2
+
+    run(scenario)
+
+
+def test_reconnect_back_off_is_0_1_2_5_10_30() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.lock.config.max_connections = 0  # refuses every new link
+        rig.lock.connections[0].drop("radio")
+        await wait(120)
+        gaps = [b - a for a, b in zip(rig.attempts[1:], rig.attempts[2:], strict=False)]
+        assert rig.attempts[1] - rig.attempts[0] < 0.1  # at once after the drop
+        assert gaps[:7] == pytest.approx([1, 2, 5, 10, 30, 30, 30], abs=0.01)
+        rig.lock.config.max_connections = 3
+        await wait(31)
+        assert rig.session.established
+
+    run(scenario)
+
+
+def test_no_connection_slot_backs_off_longer() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.no_slot = True
+        rig.lock.connections[0].drop("radio")
+        await wait(600)
+        assert rig.session.status is ConnectionStatus.NO_CONNECTION_SLOT
+        gaps = [b - a for a, b in zip(rig.attempts[1:], rig.attempts[2:], strict=False)]
+        assert gaps[:5] == pytest.approx([30, 60, 120, 300, 300][: len(gaps)], abs=0.01)
+        assert len(gaps) >= 4
+
+    run(scenario)
+
+
+def test_the_watchdog_brings_back_a_quietly_dropped_session() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await rig.session._async_drop()  # no callback, nothing scheduled
+        assert rig.lock.connections == []
+        await wait(15.1)
+        assert rig.session.established
+        assert len(rig.attempts) == 2
+
+    run(scenario)
+
+
+def test_keep_alive_reads_the_state_every_15_s() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await wait(0.1)
+        before = len(rig.listener.reports)
+        await wait(60)
+        states = rig.listener.reports[before:]
+        assert len(states) == 4 and all(isinstance(r, StateReport) for r in states)
+        assert len(rig.attempts) == 1  # the same session all along
+
+    run(scenario)
+
+
+def test_a_second_command_while_one_runs_is_refused_as_busy() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.lock.faults.lose_reply_to = Command.UNLOCK
+        first = asyncio.ensure_future(rig.session.async_command(lambda c: c.unlock()))
+        await wait(0.1)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        with pytest.raises(SessionError) as err:
+            await rig.session.async_command(lambda c: c.lock())
+        assert err.value.reason == "lock_busy"
+        assert loop.time() - start == pytest.approx(10.0, abs=0.01)
+        with pytest.raises(OutcomeUnknownError):
+            await first
+        ops = [op for op, _ in rig.lock.executed]
+        assert ops.count(Command.UNLOCK) == 1  # sent once, never resent
+        assert Command.LOCK not in ops  # the refused one was never sent
+
+    run(scenario, command_timeout=15.0)
+
+
+def test_out_of_range_waits_for_an_advertisement_then_tries_at_once() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.lock.go_out_of_range()
+        rig.session.device_lost()
+        await wait(0.5)
+        assert not rig.session.established
+        assert rig.session.status is ConnectionStatus.OUT_OF_RANGE
+        await wait(31)
+        assert not rig.session.available  # the 30 s grace is over
+        rig.lock.in_range = True
+        count = len(rig.attempts)
+        rig.session.device_heard()
+        await wait(0.2)
+        assert rig.session.established and rig.session.available
+        assert len(rig.attempts) == count + 1
+
+    run(scenario)
+
+
+def test_not_registered_is_rechecked_every_10_minutes_on_demand() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await wait(1)
+        rig.lock.factory_reset()
+        with pytest.raises(SessionError) as err:
+            await rig.session.async_refresh()
+        assert err.value.reason == "not_registered"
+        assert rig.session.status is ConnectionStatus.NOT_REGISTERED
+        assert not rig.session.available
+        await wait(599)
+        assert rig.renewals == []
+        await wait(2)
+        assert rig.renewals == [False]  # not added again yet
+        # Added again in the Tedee app: the renewal brings the lock's new key.
+        point = rig.lock.add_again()
+        creds = rig.world.creds
+        rig.world.creds = Credentials(
+            creds.private_key_pem,
+            creds.certificate,
+            base64.b64encode(point).decode(),
+        )
+        rig.renew_result = True
+        await wait(600)
+        assert rig.renewals == [False, True]
+        assert rig.session.status is ConnectionStatus.DISCONNECTED  # let go again
+        assert rig.lock.connections == []
+        assert isinstance(rig.listener.reports[-1], BatteryReport)
+
+    run(scenario, always_connected=False)
+
+
+def test_on_demand_lingers_after_a_command_then_lets_go() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await wait(0.1)
+        assert rig.lock.connections == []
+        await rig.session.async_command(lambda c: c.unlock())
+        await wait(19)
+        assert len(rig.lock.connections) == 1
+        assert rig.lock.state == LockState.UNLOCKED
+        await wait(2)
+        assert rig.lock.connections == []
+
+    run(scenario, always_connected=False)
+
+
+def test_unusable_credentials_close_the_link() -> None:
+    async def scenario(rig: Rig) -> None:
+        creds = rig.world.creds
+        rig.world.creds = Credentials("not a key", creds.certificate, "%%%")
+        with pytest.raises(SessionError) as err:
+            await rig.session.async_start()
+        assert err.value.reason == "cannot_connect"
+        assert rig.lock.connections == []
+
+    run(scenario)
+
+
+def test_error_alerts_are_retried_once_then_the_certificate_renewed() -> None:
+    async def scenario(rig: Rig) -> None:
+        rig.lock.faults.error_on_verify = 2
+        rig.renew_result = True
+        await rig.session.async_start()
+        assert rig.renewals == [True]
+        assert len(rig.attempts) == 3
+        assert rig.session.established
+
+    run(scenario)
+
+
+def test_error_alerts_that_persist_say_the_certificate_is_refused() -> None:
+    async def scenario(rig: Rig) -> None:
+        rig.lock.faults.error_on_verify = 9
+        with pytest.raises(SessionError) as err:
+            await rig.session.async_start()
+        assert err.value.reason == "invalid_certificate"
+        assert rig.renewals == [False]
+        assert rig.session.status is ConnectionStatus.INVALID_CERTIFICATE
+        assert rig.lock.connections == []
+
+    run(scenario)
+
+
+def test_a_link_that_fails_to_close_is_only_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def failing() -> None:
+        raise BleakError("already gone")
+
+    caplog.set_level("DEBUG")
+    run_virtual(async_quietly(failing()))
+    assert "ignored while disconnecting: already gone" in caplog.text
