@@ -15,6 +15,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.tedee_bluetooth import cloud_api
 from custom_components.tedee_bluetooth.const import (
     CONF_CERT_EXPIRATION,
     CONF_CERT_ISSUED,
@@ -26,11 +27,11 @@ from custom_components.tedee_bluetooth.const import (
     CONF_PERSONAL_KEY,
     CONF_PRIVATE_KEY,
     CONF_SERIAL,
-    DEV_CLOUD_ENV,
     DOMAIN,
 )
 from simulator.cloud import make_app
 from simulator.ha_bridge import LOCKS, SimulatorScanner
+from simulator.ha_dev.tedee_sim.cloud_url import use_simulated_cloud
 from simulator.lock import SimulatedLock
 
 from .hass_clock import HassClock
@@ -159,7 +160,8 @@ async def sim(
     server = TestServer(make_app(world.cloud), host="127.0.0.1")
     await server.start_server()
     base_url = str(server.make_url("/api/v37"))
-    monkeypatch.setenv(DEV_CLOUD_ENV, base_url)
+    monkeypatch.setattr(cloud_api, "BASE_URL", cloud_api.BASE_URL)  # restored after
+    use_simulated_cloud(base_url)  # as the demo's helper does
     scanner = SimulatorScanner()
     cancels: list[Callable[[], None]] = [
         bluetooth.async_register_scanner(hass, scanner, connection_slots=3),

@@ -1,4 +1,4 @@
-"""Less common session paths: back-off, range tracking, refusals, the dev cloud switch."""
+"""Less common session paths: back-off, range tracking, refusals."""
 
 from __future__ import annotations
 
@@ -19,11 +19,8 @@ from custom_components.tedee_bluetooth.const import (
     CONF_CERT_ISSUED,
     CONF_CERTIFICATE,
     CONF_CONNECTION_MODE,
-    DEV_CLOUD_ENV,
     MODE_ON_DEMAND,
-    cloud_base_url,
 )
-from custom_components.tedee_bluetooth.tedee.cloud import DEFAULT_BASE_URL
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
 from .ha_fixtures import BATTERY, LOCK, STATUS, Sim, jump, settle
@@ -143,31 +140,6 @@ async def test_on_demand_refresh_failure_marks_unavailable(
     await jump(hass, 301)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(LOCK).state == "unavailable"
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (None, DEFAULT_BASE_URL),
-        ("http://127.0.0.1:8765/api/v37", "http://127.0.0.1:8765/api/v37"),
-        ("http://localhost:1/api/v37", "http://localhost:1/api/v37"),
-        ("https://evil.example/api/v37", DEFAULT_BASE_URL),
-        ("http://10.0.0.5/api/v37", DEFAULT_BASE_URL),
-    ],
-)
-def test_cloud_override_only_for_loopback(
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    value: str | None,
-    expected: str,
-) -> None:
-    if value is None:
-        monkeypatch.delenv(DEV_CLOUD_ENV, raising=False)
-    else:
-        monkeypatch.setenv(DEV_CLOUD_ENV, value)
-    assert cloud_base_url() == expected
-    if expected == DEFAULT_BASE_URL and value:
-        assert "only loopback" in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,11 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_MOBILE_ID, CONF_PERSONAL_KEY, DOMAIN, LOGGER, cloud_base_url
+from .cloud_api import tedee_cloud
+from .const import CONF_MOBILE_ID, CONF_PERSONAL_KEY, DOMAIN, LOGGER
 from .coordinator import TedeeBluetoothCoordinator
 from .services import async_setup_services
-from .tedee import CloudError, TedeeCloud
+from .tedee import CloudError
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -75,13 +76,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> bo
 
 async def async_remove_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
     """Delete our mobile registration from the Tedee cloud (best effort)."""
-    from homeassistant.helpers.aiohttp_client import async_get_clientsession
-
-    cloud = TedeeCloud(
-        async_get_clientsession(hass),
-        entry.data[CONF_PERSONAL_KEY],
-        base_url=cloud_base_url(),
-    )
+    cloud = tedee_cloud(hass, entry.data[CONF_PERSONAL_KEY])
     try:
         await cloud.delete_mobile(entry.data[CONF_MOBILE_ID])
     except CloudError as err:

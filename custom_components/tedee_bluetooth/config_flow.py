@@ -15,7 +15,6 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -30,6 +29,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .cloud_api import tedee_cloud
 from .const import (
     CONF_CONNECTION_MODE,
     CONF_LOCK_ID,
@@ -42,7 +42,6 @@ from .const import (
     LOGGER,
     MODE_ALWAYS,
     MODE_ON_DEMAND,
-    cloud_base_url,
 )
 from .pairing import PairingError, async_find_lock_address, async_pair
 from .tedee import (
@@ -79,9 +78,7 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         self._pair_tried = False
 
     def _cloud(self, key: str) -> TedeeCloud:
-        return TedeeCloud(
-            async_get_clientsession(self.hass), key, base_url=cloud_base_url()
-        )
+        return tedee_cloud(self.hass, key)
 
     async def _async_list_locks(
         self, key: str

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
-import os
 from typing import Final
-from urllib.parse import urlparse
-
-from .tedee.cloud import DEFAULT_BASE_URL
 
 DOMAIN: Final = "tedee_bluetooth"
 LOGGER = logging.getLogger(__package__)
@@ -53,22 +49,3 @@ SERVICE_FORCE_UNLOCK: Final = "force_unlock"
 
 ISSUE_NOT_REGISTERED: Final = "not_registered"
 ISSUE_NO_CONNECTION_SLOT: Final = "no_connection_slot"
-
-DEV_CLOUD_ENV: Final = "TEDEE_BLUETOOTH_DEV_CLOUD_URL"
-
-
-def cloud_base_url() -> str:
-    """The Tedee API, or a simulator on this machine while developing.
-
-    The override is honoured only for loopback addresses, so it can never send a
-    Personal Access Key anywhere but to the real Tedee API or this machine.
-    """
-    override = os.environ.get(DEV_CLOUD_ENV)
-    if override:
-        parsed = urlparse(override)
-        if parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost"):
-            return override
-        LOGGER.warning(
-            "Ignoring %s: only loopback addresses are allowed", DEV_CLOUD_ENV
-        )
-    return DEFAULT_BASE_URL

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .activity import ActivityFeed
 from .certificates import CertificateKeeper
+from .cloud_api import tedee_cloud
 from .const import (
     CONF_CONNECTION_MODE,
     CONF_FIRMWARE,
@@ -32,7 +32,6 @@ from .const import (
     DOMAIN,
     LOGGER,
     MODE_ALWAYS,
-    cloud_base_url,
 )
 from .firmware import firmware_stale, store_firmware
 from .models import TedeeLockData
@@ -49,7 +48,6 @@ from .tedee import (
     SessionConfig,
     SessionError,
     StateReport,
-    TedeeCloud,
     TedeeError,
     TedeeLockClient,
     TedeeSession,
@@ -98,11 +96,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.personal_key_snapshot: str = entry.data[CONF_PERSONAL_KEY]
         self.serial: str = entry.data[CONF_SERIAL]
         self.tracker = LockTracker(hass, self.serial, self._heard, self._lost)
-        self.cloud = TedeeCloud(
-            async_get_clientsession(hass),
-            entry.data[CONF_PERSONAL_KEY],
-            base_url=cloud_base_url(),
-        )
+        self.cloud = tedee_cloud(hass, entry.data[CONF_PERSONAL_KEY])
         self.certificates = CertificateKeeper(hass, entry, self.cloud, self._cloud_lock)
         self.activity = ActivityFeed(hass)
         self.session = TedeeSession(

@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from homeassistant.components import bluetooth
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
@@ -25,20 +26,39 @@ from simulator.demo import load
 from simulator.ha_bridge import SimulatorScanner
 from simulator.lock import LockConfig, SimulatedLock
 
+from .cloud_url import check_loopback, use_simulated_cloud
+
 _LOGGER = logging.getLogger(__name__)
 DOMAIN = "tedee_sim"
 CONF_STATE_FILE = "state_file"
+CONF_CLOUD_URL = "cloud_url"
 ADVERTISE_EVERY = timedelta(seconds=5)
 
 CONFIG_SCHEMA = vol.Schema(
-    {DOMAIN: vol.Schema({vol.Required(CONF_STATE_FILE): cv.string})},
+    {
+        DOMAIN: vol.Schema(
+            {
+                vol.Required(CONF_STATE_FILE): cv.string,
+                vol.Optional(CONF_CLOUD_URL): vol.All(cv.string, check_loopback),
+            }
+        )
+    },
     extra=vol.ALLOW_EXTRA,
 )
 SERIAL = vol.Schema({vol.Optional("serial"): cv.string}, extra=vol.ALLOW_EXTRA)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Create the demo locks and put them in range."""
+    """Point the integration at the simulated cloud; put the demo locks in range."""
+    if CONF_CLOUD_URL in config[DOMAIN]:
+        _LOGGER.warning(
+            "Tedee cloud for this demo: %s",
+            use_simulated_cloud(config[DOMAIN][CONF_CLOUD_URL]),
+        )
+        # An entry set up before this helper built its client for the real API.
+        for entry in hass.config_entries.async_entries("tedee_bluetooth"):
+            if entry.state is not ConfigEntryState.NOT_LOADED:
+                hass.config_entries.async_schedule_reload(entry.entry_id)
     demo = await hass.async_add_executor_job(load, config[DOMAIN][CONF_STATE_FILE])
     scanner = SimulatorScanner()
     cancels = [
