@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from enum import Enum
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -44,8 +45,12 @@ async def async_get_config_entry_diagnostics(
             # missed, late, failed authentication).
             "link": coordinator.link_counts,
         },
-        "lock": {
-            k: (str(v) if v is not None else None)
-            for k, v in asdict(coordinator.data).items()
-        },
+        "lock": {k: _readable(v) for k, v in asdict(coordinator.data).items()},
     }
+
+
+def _readable(value: object) -> object:
+    """Enums by name (``locked``, ``closed``), so a report needs no code table."""
+    if isinstance(value, Enum):
+        return value.name.lower()
+    return value
