@@ -280,10 +280,10 @@ async def test_command_without_session_is_refused_not_queued(
     await settle(hass, 0.02)
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "unlock")
-    assert err.value.translation_key in (
-        "cannot_connect",
-        "out_of_range",
-        "not_connected",
+    # The connect fails at once (the proxy cannot reach it): told now, not in 10 s.
+    assert err.value.translation_key == "cannot_connect"
+    assert str(err.value) == (
+        "Could not connect to Front door over Bluetooth. Nothing was sent to the lock"
     )
     sim.lock.in_range = True
     sim.advertise()
