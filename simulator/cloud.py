@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import math
 import signal
 import time
-from typing import Any
+from typing import Any, cast
 import uuid
 
 from aiohttp import web
@@ -220,7 +220,8 @@ class CloudApp:
                 if failure.retry_after is not None:
                     response.headers["Retry-After"] = str(failure.retry_after)
                 return response
-        return await handler(request)
+        response = await handler(request)
+        return cast(web.StreamResponse, response)
 
     async def list_locks(self, request: web.Request) -> web.Response:
         """GET /my/lock."""

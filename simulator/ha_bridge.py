@@ -15,8 +15,8 @@ from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.backends.service import BleakGATTServiceCollection
 from bleak.exc import BleakError
+from bluetooth_data_tools import monotonic_time_coarse
 from habluetooth import BaseHaRemoteScanner, HaBluetoothConnector
-from habluetooth.base_scanner import monotonic_time_coarse
 
 from .bleak_compat import make_characteristic, make_service
 from .link import SimulatedConnection, char_uuid

@@ -94,10 +94,13 @@ class _Pipe:
         while self._items and self._items[0][0] <= now:
             _, _, item = heapq.heappop(self._items)
             self._deliver(item)
-            if self._timer is not None:  # a put() during delivery armed the timer
+            if self._armed():  # a put() during delivery armed the timer
                 return
-        if self._items and self._timer is None:
+        if self._items and not self._armed():
             self._arm()
+
+    def _armed(self) -> bool:
+        return self._timer is not None
 
     def close(self) -> list[tuple[Any, ...]]:
         if self._timer is not None:

@@ -232,6 +232,9 @@ async def until_state(
     hass: HomeAssistant, entity_id: str, state: str, limit: float = 10.0
 ) -> float:
     """Move time until an entity shows ``state`` (at most ``limit`` s); the time taken."""
-    return await clock_of(hass).until(
-        lambda: hass.states.get(entity_id).state == state, limit
-    )
+
+    def reached() -> bool:
+        current = hass.states.get(entity_id)
+        return current is not None and current.state == state
+
+    return await clock_of(hass).until(reached, limit)

@@ -39,7 +39,7 @@ class HassClock:
         self._real_utcnow = real_utcnow
 
         def loop_time() -> float:
-            return real_loop_time() + self.offset
+            return float(real_loop_time()) + self.offset
 
         self._loop.time = loop_time  # type: ignore[method-assign]
         # asyncio's debug mode would call every step a "slow callback" (it measures
@@ -53,7 +53,7 @@ class HassClock:
 
     def restore(self) -> None:
         """Give the loop its own clock back."""
-        del self._loop.time  # type: ignore[method-assign]
+        del self._loop.time
         self._loop.slow_callback_duration = self._slow
 
     def wall(self) -> float:

@@ -109,6 +109,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
             raise ServiceValidationError(f"no simulated lock {serial}")
         return locks[serial]
 
+    def _into_range(lock: SimulatedLock) -> None:
+        lock.in_range = True
+        scanner.advertise(lock)
+
     actions = {
         "press_button": lambda lock, call: lock.press_button(),
         "jam_next": lambda lock, call: setattr(lock, "jam_next", True),
@@ -120,10 +124,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         ),
         "lose_time": lambda lock, call: lock.lose_trusted_time(),
         "out_of_range": lambda lock, call: lock.go_out_of_range(),
-        "into_range": lambda lock, call: (
-            setattr(lock, "in_range", True),
-            scanner.advertise(lock),
-        ),
+        "into_range": lambda lock, call: _into_range(lock),
     }
     for name, action in actions.items():
 

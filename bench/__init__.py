@@ -1,0 +1,1 @@
+"""Benchmarks in Home Assistant's test harness (``scripts/bench``; not the suite)."""
