@@ -19,13 +19,14 @@ from custom_components.tedee_bluetooth.const import (
     DOMAIN,
     MODE_ON_DEMAND,
 )
+from custom_components.tedee_bluetooth.pairing import pairing_failure
 from custom_components.tedee_bluetooth.tedee.crypto import (
     generate_private_key,
     public_point,
 )
 from simulator.lock import SimulatedLock
 
-from .ha_fixtures import Sim, settle
+from .ha_fixtures import Sim, clock_of, settle
 from .world import ACCOUNT, KEY, fast_config
 
 
@@ -36,11 +37,29 @@ async def start(hass: HomeAssistant) -> dict[str, Any]:
 
 
 async def configure(
-    hass: HomeAssistant, flow_id: str, data: dict[str, Any]
+    hass: HomeAssistant, flow_id: str, data: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    result = await hass.config_entries.flow.async_configure(flow_id, data)
+    """Submit a step; through a progress step, as the frontend follows it."""
+    result: dict[str, Any] = await hass.config_entries.flow.async_configure(
+        flow_id, data
+    )  # type: ignore[assignment]
     await hass.async_block_till_done()
-    return result  # type: ignore[return-value]
+    if result["type"] is FlowResultType.SHOW_PROGRESS:
+        assert result["step_id"] == "pair"
+        assert result["progress_action"] == "pairing"
+        result = await follow_progress(hass, flow_id)
+    return result
+
+
+async def follow_progress(hass: HomeAssistant, flow_id: str) -> dict[str, Any]:
+    """Wait out the progress step (shown at least 1 s), then fetch the next step."""
+    await settle(hass, 1.0)
+    await hass.async_block_till_done()
+    flow = hass.config_entries.flow.async_get(flow_id)
+    assert flow["step_id"] != "pair"  # the progress step ended on its own
+    result: dict[str, Any] = await hass.config_entries.flow.async_configure(flow_id)  # type: ignore[assignment]
+    await hass.async_block_till_done()
+    return result
 
 
 def mobiles(sim: Sim) -> dict[str, Any]:
@@ -54,9 +73,21 @@ async def test_user_flow_pairs_and_creates_entry(hass: HomeAssistant, sim: Sim) 
     result = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: f"  {KEY} "})
     assert result["step_id"] == "pick"
     before = set(mobiles(sim))
-    result = await configure(
-        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.flow.async_configure(  # type: ignore[assignment]
+        flow_id, {CONF_SERIAL: sim.lock.config.serial}
     )
+    # Pairing takes seconds over Bluetooth: the dialog shows progress meanwhile.
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["progress_action"] == "pairing"
+    assert result["description_placeholders"] == {
+        "name": "Front door",
+        "serial": sim.lock.config.serial,
+    }
+    await hass.async_block_till_done()
+    # Paired, but the spinner stays up a moment so the frontend sees the step end.
+    assert hass.config_entries.flow.async_get(flow_id)["step_id"] == "pair"
+    result = await follow_progress(hass, flow_id)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Front door"
     entry = result["result"]
@@ -177,7 +208,7 @@ async def test_failed_pairing_leaves_no_registration(
         hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "pair"
+    assert result["step_id"] == "pair_failed"
     assert result["errors"] == {"base": error}
     if break_it == "scope":
         assert (
@@ -429,3 +460,65 @@ async def test_user_flow_wins_over_a_pending_discovery(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+async def test_closing_the_dialog_while_pairing_leaves_nothing_behind(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The user gives up mid-handshake: registration deleted, Bluetooth link closed."""
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    before = dict(mobiles(sim))
+    sim.lock.faults.stall_at = "hello"  # the lock never answers the handshake
+    result = await hass.config_entries.flow.async_configure(  # type: ignore[assignment]
+        result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await settle(hass, 0.5)
+    assert len(mobiles(sim)) == len(before) + 1  # registered, now proving it
+    assert len(sim.lock.connections) == 1
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    # The cancelled pairing deletes its registration (a request to the cloud).
+    await clock_of(hass).until(lambda: mobiles(sim) == before, 5)
+    assert mobiles(sim) == before
+    assert sim.lock.connections == []
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "placeholders"),
+    [
+        (401, "invalid_auth", {}),
+        (429, "rate_limited", {"retry_after": "42"}),
+        (500, "cannot_connect", {}),
+    ],
+)
+async def test_cloud_refusing_the_registration_is_explained_and_retried(
+    hass: HomeAssistant,
+    sim: Sim,
+    status: int,
+    error: str,
+    placeholders: dict[str, str],
+) -> None:
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    before = dict(mobiles(sim))
+    sim.world.cloud.fail_next(status, method="POST", retry_after=42)
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    assert result["step_id"] == "pair_failed"
+    assert result["errors"] == {"base": error}
+    for name, value in placeholders.items():
+        assert result["description_placeholders"][name] == value
+    assert mobiles(sim) == before
+    result = await configure(hass, result["flow_id"], {})  # submit: try again
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+def test_an_unexpected_pairing_error_is_not_disguised() -> None:
+    """Only known failures become form errors; anything else surfaces as a bug."""
+    with pytest.raises(ZeroDivisionError):
+        pairing_failure(ZeroDivisionError())

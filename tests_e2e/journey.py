@@ -168,6 +168,11 @@ class Journey:
         lock.click()
         self.shot("pick-lock")
         page.get_by_role("button", name="Submit").click()
+        # Pairing takes seconds over Bluetooth: the dialog says what is happening.
+        expect(page.get_by_text("Home Assistant makes its own key")).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
+        self.shot("pairing")
         # "Created configuration for Front door." and "Finish" up to the 2025
         # frontends; "Device created", the device's name and "Skip and finish" from 2026.
         expect(

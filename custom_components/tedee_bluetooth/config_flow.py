@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,7 +44,7 @@ from .const import (
     MODE_ALWAYS,
     MODE_ON_DEMAND,
 )
-from .pairing import PairingError, async_find_lock_address, async_pair
+from .pairing import async_find_lock_address, async_pair, pairing_failure
 from .tedee import (
     CloudAuthError,
     CloudError,
@@ -63,6 +64,16 @@ KEY_SCHEMA = vol.Schema(
 )
 
 
+# Frontends up to at least 2025.4 listen for the end of a progress step only once it
+# is drawn: a step that ends sooner leaves the dialog spinning for good.
+PAIRING_SHOWN_AT_LEAST = 1.0
+
+
+async def _async_at_least(task: asyncio.Task[Any], seconds: float) -> None:
+    """Wait for ``task``, and for ``seconds``; cancelling this cancels ``task``."""
+    await asyncio.gather(task, asyncio.sleep(seconds), return_exceptions=True)
+
+
 class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a Tedee lock over Bluetooth."""
 
@@ -75,7 +86,12 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         self._locks: dict[str, CloudLock] = {}
         self._lock: CloudLock | None = None
         self._discovered_serial: str | None = None
-        self._pair_tried = False
+        self._pair_task: asyncio.Task[dict[str, Any]] | None = None
+        self._progress_task: asyncio.Task[None] | None = None
+        self._pair_in_progress = False
+        self._paired: dict[str, Any] | None = None
+        self._pair_errors = ""
+        self._pair_placeholders: dict[str, str] = {}
 
     def _cloud(self, key: str) -> TedeeCloud:
         return tedee_cloud(self.hass, key)
@@ -172,39 +188,74 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_pair(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Register a key for this host, certify it and prove it over Bluetooth."""
+        """Register, certify and prove a key: seconds over Bluetooth, so in progress."""
         assert self._lock is not None
         assert self._key is not None
-        errors: dict[str, str] = {}
-        placeholders = {"name": self._lock.name, "serial": self._lock.serial_number}
-        if user_input is not None or not self._pair_tried:
-            self._pair_tried = True  # first visit pairs at once; submitting retries
-            try:
-                data = await async_pair(
-                    self.hass, self._cloud(self._key), self._key, self._lock
+        if self._pair_task is None:
+            self._pair_task = self.hass.async_create_task(
+                async_pair(self.hass, self._cloud(self._key), self._key, self._lock),
+                f"{DOMAIN} pairing {self._lock.serial_number}",
+            )
+        if not self._pair_task.done() or (
+            self._progress_task is not None and not self._progress_task.done()
+        ):
+            if self._progress_task is None:
+                self._progress_task = self.hass.async_create_background_task(
+                    _async_at_least(self._pair_task, PAIRING_SHOWN_AT_LEAST),
+                    f"{DOMAIN} pairing progress",
                 )
-            except PairingError as err:
-                LOGGER.debug("Pairing %s failed: %s", self._lock.serial_number, err)
-                errors["base"] = err.reason
-                placeholders.update(err.placeholders)
-            except CloudAuthError:
-                errors["base"] = "invalid_auth"
-            except CloudScopeError as err:
-                errors["base"] = "missing_scope"
-                placeholders["scope"] = err.scope
-            except CloudRateLimitError as err:
-                errors["base"] = "rate_limited"
-                placeholders["retry_after"] = str(err.retry_after or 60)
-            except CloudError as err:
-                LOGGER.debug("Pairing %s failed: %s", self._lock.serial_number, err)
-                errors["base"] = "cannot_connect"
-            else:
-                return self.async_create_entry(title=self._lock.name, data=data)
-        return self.async_show_form(
-            step_id="pair",
-            errors=errors,
-            description_placeholders=placeholders,
+            self._pair_in_progress = True
+            return self.async_show_progress(
+                step_id="pair",
+                progress_action="pairing",
+                progress_task=self._progress_task,
+                description_placeholders=self._lock_placeholders(),
+            )
+        self._progress_task = None
+        task, self._pair_task = self._pair_task, None
+        if (err := task.exception()) is None:
+            self._paired = task.result()
+            next_step = "paired"
+        else:
+            LOGGER.debug("Pairing %s failed: %s", self._lock.serial_number, err)
+            self._pair_errors, self._pair_placeholders = pairing_failure(err)
+            next_step = "pair_failed"
+        if self._pair_in_progress:
+            self._pair_in_progress = False
+            return self.async_show_progress_done(next_step_id=next_step)
+        # Done before its first wait (say, not in range): no progress was shown.
+        return await (
+            self.async_step_paired()
+            if next_step == "paired"
+            else self.async_step_pair_failed()
         )
+
+    async def async_step_paired(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The lock accepted our key."""
+        assert self._lock is not None
+        assert self._paired is not None
+        return self.async_create_entry(title=self._lock.name, data=self._paired)
+
+    async def async_step_pair_failed(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say why pairing failed; submitting tries again."""
+        if user_input is not None:
+            return await self.async_step_pair()
+        return self.async_show_form(
+            step_id="pair_failed",
+            errors={"base": self._pair_errors},
+            description_placeholders={
+                **self._lock_placeholders(),
+                **self._pair_placeholders,
+            },
+        )
+
+    def _lock_placeholders(self) -> dict[str, str]:
+        assert self._lock is not None
+        return {"name": self._lock.name, "serial": self._lock.serial_number}
 
     # -- discovery -------------------------------------------------------------------
 

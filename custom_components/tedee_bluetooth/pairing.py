@@ -31,8 +31,11 @@ from .const import (
 from .tedee import (
     AlertCode,
     AlertError,
+    CloudAuthError,
     CloudError,
     CloudLock,
+    CloudRateLimitError,
+    CloudScopeError,
     Credentials,
     MtuTooSmallError,
     NotOurLockError,
@@ -170,3 +173,18 @@ async def _async_prove(
             await client.disconnect()
         except (TedeeError, BleakError) as err:
             LOGGER.debug("disconnect after pairing: %s", err)
+
+
+def pairing_failure(err: BaseException) -> tuple[str, dict[str, str]]:
+    """The form error and placeholders for a failed pairing; unknown errors re-raise."""
+    if isinstance(err, PairingError):
+        return err.reason, err.placeholders
+    if isinstance(err, CloudAuthError):
+        return "invalid_auth", {}
+    if isinstance(err, CloudScopeError):
+        return "missing_scope", {"scope": err.scope}
+    if isinstance(err, CloudRateLimitError):
+        return "rate_limited", {"retry_after": str(err.retry_after or 60)}
+    if isinstance(err, CloudError):
+        return "cannot_connect", {}
+    raise err

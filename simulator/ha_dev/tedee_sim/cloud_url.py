@@ -8,11 +8,11 @@ the demo can never travel anywhere but to the simulator (or the real Tedee API).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
 from urllib.parse import urlparse
 
-CLOUD_API_MODULE = "custom_components.tedee_bluetooth.cloud_api"
+# Imported with this helper (Home Assistant imports integrations off the event loop).
+from custom_components.tedee_bluetooth import cloud_api
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -32,6 +32,5 @@ def check_loopback(url: str) -> str:
 
 def use_simulated_cloud(url: str) -> str:
     """Make every cloud client the integration builds from now on talk to ``url``."""
-    module: Any = import_module(CLOUD_API_MODULE)
-    module.BASE_URL = check_loopback(url)
-    return str(module.BASE_URL)
+    cloud_api.BASE_URL = check_loopback(url)
+    return cloud_api.BASE_URL
