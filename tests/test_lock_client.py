@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import logging
 import time
 
@@ -45,6 +46,7 @@ from custom_components.tedee_bluetooth.tedee.notifications import (
 from custom_components.tedee_bluetooth.tedee.record import REKEY_MARGIN
 from simulator.lock import SimulatedLock
 
+from .virtual_time import VirtualTimeLoop, on_virtual_clock
 from .world import World, fast_config, make_world
 
 
@@ -176,7 +178,8 @@ async def test_signed_time_refused_then_accepted(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "custom_components.tedee_bluetooth.tedee.client.SIGNED_TIME_RETRY_DELAY", 0.01
+        "custom_components.tedee_bluetooth.tedee.operations.SIGNED_TIME_RETRY_DELAY",
+        0.01,
     )
     world.lock.trusted_time = False
     world.lock.faults.refuse_time = 2
@@ -189,7 +192,8 @@ async def test_signed_time_refused_for_good(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "custom_components.tedee_bluetooth.tedee.client.SIGNED_TIME_RETRY_DELAY", 0.01
+        "custom_components.tedee_bluetooth.tedee.operations.SIGNED_TIME_RETRY_DELAY",
+        0.01,
     )
     world.lock.trusted_time = False
     world.lock.faults.refuse_time = 99
@@ -201,7 +205,8 @@ async def test_forged_signed_time_is_refused(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "custom_components.tedee_bluetooth.tedee.client.SIGNED_TIME_RETRY_DELAY", 0.01
+        "custom_components.tedee_bluetooth.tedee.operations.SIGNED_TIME_RETRY_DELAY",
+        0.01,
     )
     world.lock.trusted_time = False
 
@@ -591,3 +596,17 @@ async def test_a_link_lost_while_a_frame_waits_for_a_gap(world: World) -> None:
     assert not client.established
     await asyncio.sleep(0.4)  # the gap's timer was cancelled with the session
     await client.disconnect()
+
+
+async def test_these_tests_run_on_the_virtual_clock() -> None:
+    """A minute of waiting costs no wall time (so a busy machine changes nothing)."""
+    assert isinstance(asyncio.get_running_loop(), VirtualTimeLoop)
+    start = time.monotonic()
+    await asyncio.sleep(60)
+    assert time.monotonic() - start < 5
+
+
+# Every test above runs on its own virtual-time loop (tests/virtual_time.py).
+for _name, _test in list(globals().items()):
+    if _name.startswith("test_") and inspect.iscoroutinefunction(_test):
+        globals()[_name] = on_virtual_clock(_test)

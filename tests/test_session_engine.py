@@ -11,6 +11,7 @@ import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+import warnings
 
 from bleak.exc import BleakError
 import pytest
@@ -31,6 +32,7 @@ from custom_components.tedee_bluetooth.tedee import (
 )
 from custom_components.tedee_bluetooth.tedee.commands import Command
 from custom_components.tedee_bluetooth.tedee.handshake import async_quietly
+from custom_components.tedee_bluetooth.tedee.session_tasks import SessionTasks
 from simulator.lock import SimulatedLock
 
 from .virtual_time import run_virtual
@@ -423,3 +425,24 @@ def test_a_link_that_fails_to_close_is_only_logged(
     caplog.set_level("DEBUG")
     run_virtual(async_quietly(failing()))
     assert "ignored while disconnecting: already gone" in caplog.text
+
+
+def test_a_stopped_session_starts_nothing() -> None:
+    """After stop, a late callback cannot start work (nor leak an un-awaited coroutine)."""
+    ran: list[str] = []
+
+    async def job(name: str) -> None:
+        ran.append(name)
+
+    async def scenario() -> None:
+        tasks = SessionTasks("Front door", None)
+        tasks.spawn(job("before"), "job")
+        await asyncio.sleep(0)
+        await tasks.async_stop()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "coroutine was never awaited" fails
+            tasks.spawn(job("after"), "job")
+            await asyncio.sleep(1)
+
+    run_virtual(scenario())
+    assert ran == ["before"]

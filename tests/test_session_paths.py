@@ -107,7 +107,7 @@ async def test_signed_time_refused_by_lock(hass: HomeAssistant, sim: Sim) -> Non
     sim.lock.faults.refuse_time = 99
     entry = sim.entry()
     with patch(
-        "custom_components.tedee_bluetooth.tedee.client.SIGNED_TIME_RETRY_DELAY", 0
+        "custom_components.tedee_bluetooth.tedee.operations.SIGNED_TIME_RETRY_DELAY", 0
     ):
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import inspect
 from pathlib import Path
 import time
 
@@ -18,11 +19,14 @@ from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient
 from simulator.ptls_server import PTLSServer, ServerAlert, ServerState
 from simulator.wire import Alert
 
+from .virtual_time import on_virtual_clock
 from .world import World
 
 SIMULATOR = Path(__file__).parent.parent / "simulator"
-# bench.py measures the client library against the lock, so it must import both.
-CLIENT_SIDE = {"bench.py"}
+# bench.py measures the client library against the lock, so it must import both;
+# the demo helper's cloud_url.py points the integration at the simulated cloud. Neither
+# is part of the simulated lock or cloud.
+CLIENT_SIDE = {"bench.py", "cloud_url.py"}
 
 
 def _imports(path: Path) -> list[str]:
@@ -169,3 +173,9 @@ async def test_log_packages_fit_the_link(world: World) -> None:
     assert [r.event_id for r in records] == [0x22, 0x23, 0x22, 0x23, 0x22]
     assert world.lock.logs == []
     await client.disconnect()
+
+
+# Every test above runs on its own virtual-time loop (tests/virtual_time.py).
+for _name, _test in list(globals().items()):
+    if _name.startswith("test_") and inspect.iscoroutinefunction(_test):
+        globals()[_name] = on_virtual_clock(_test)

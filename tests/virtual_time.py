@@ -11,7 +11,8 @@ Home Assistant tests' loop handling untouched.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+import functools
 import selectors
 from typing import Any, TypeVar
 
@@ -53,3 +54,15 @@ def run_virtual(coro: Coroutine[Any, Any, T]) -> T:
         return loop.run_until_complete(coro)
     finally:
         loop.close()
+
+
+def on_virtual_clock(
+    test: Callable[..., Coroutine[Any, Any, None]],
+) -> Callable[..., None]:
+    """An async test as a plain one that runs on a fresh virtual-time loop."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        run_virtual(test(*args, **kwargs))
+
+    return run

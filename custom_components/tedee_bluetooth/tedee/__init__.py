@@ -1,6 +1,6 @@
 """Tedee lock library: PTLS over BLE and the Tedee cloud, free of Home Assistant."""
 
-from .client import BleakClientLike, Credentials, TedeeLockClient
+from .client import TedeeLockClient
 from .cloud import CloudLock, DeviceCertificate, SignedTime, TedeeCloud
 from .commands import (
     BatteryReport,
@@ -50,6 +50,7 @@ from .session import TedeeSession
 from .session_config import SessionConfig
 from .session_listener import SessionListener
 from .status import ConnectionStatus
+from .transport import BleakClientLike, Credentials
 
 __all__ = [
     "AlertCode",

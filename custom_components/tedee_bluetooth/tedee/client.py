@@ -8,24 +8,14 @@ lock's one sending counter) is kept across API indications and notifications.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 import logging
 import time
-from typing import Any, Protocol
+from typing import Any
 
 from .commands import (
-    BatteryReport,
     Command,
-    LockParam,
     Response,
-    ResultCode,
-    StateReport,
-    UnlockParam,
-    VersionReport,
-    decode_battery,
-    decode_state,
-    decode_version,
     encode_command,
 )
 from .const import (
@@ -44,78 +34,31 @@ from .errors import (
     MtuTooSmallError,
     NotConnectedError,
     OutcomeUnknownError,
-    ProtocolError,
     TedeeError,
     TrustedTimeError,
 )
 from .inbound import Inbound
 from .link_mtu import MIN_HANDSHAKE_ATT_MTU, async_acquire_mtu
-from .logs import LogRecord, parse_log_package
 from .notifications import (
     Notification,
     NotificationCode,
     SignedDateTimeResult,
 )
+from .operations import SIGNED_TIME_ATTEMPTS, LockOperations, SignedTimeProvider
 from .ptls import PTLSClient, Write
 from .reorder import LinkCounts
+from .transport import BleakClientLike, Credentials
 
 _LOGGER = logging.getLogger(__name__)
 
-SignedTimeProvider = Callable[[], Awaitable[tuple[bytes, bytes]]]
 NotificationCallback = Callable[[Notification], None]
 SessionLostCallback = Callable[[Exception], None]
 
 DEFAULT_COMMAND_TIMEOUT = 10.0
 DEFAULT_HANDSHAKE_TIMEOUT = 15.0
-SIGNED_TIME_ATTEMPTS = 3
-SIGNED_TIME_RETRY_DELAY = 1.0
-LOGS_BUSY_RETRIES = 10
-LOGS_BUSY_DELAY = 0.2
-MAX_LOG_PACKAGES = 64
 
 
-class BleakClientLike(Protocol):
-    """The part of BleakClient this library uses, and nothing more."""
-
-    @property
-    def is_connected(self) -> bool:
-        """Whether the link is up."""
-
-    @property
-    def mtu_size(self) -> int:
-        """Negotiated ATT MTU."""
-
-    async def write_gatt_char(
-        self, char_specifier: Any, data: Any, response: bool = ...
-    ) -> None:
-        """Write to a characteristic by UUID string."""
-
-    async def start_notify(
-        self, char_specifier: Any, callback: Any, **kwargs: Any
-    ) -> None:
-        """Subscribe to a characteristic by UUID string."""
-
-    async def stop_notify(self, char_specifier: Any) -> None:
-        """Unsubscribe."""
-
-    async def disconnect(self) -> Any:
-        """Drop the link."""
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """What pairing with the cloud produced: our key, our certificate, the lock's key."""
-
-    private_key_pem: str
-    certificate: str
-    device_public_key: str
-
-    def __repr__(self) -> str:
-        """Never show secrets, not even in a traceback."""
-        return "Credentials(<redacted>)"
-
-
-class TedeeLockClient:
+class TedeeLockClient(LockOperations):
     """One PTLS session with one lock over one BLE connection."""
 
     def __init__(
@@ -235,91 +178,6 @@ class TedeeLockClient:
                     ) from err
                 _LOGGER.debug("lock has no trusted time; sending a signed time")
                 await self.set_signed_time()
-
-    async def get_state(self) -> StateReport:
-        """Current lock state and jam status."""
-        return decode_state((await self._command(Command.GET_STATE)).data)
-
-    async def get_battery(self) -> BatteryReport:
-        """Battery level and charging."""
-        return decode_battery((await self._command(Command.GET_BATTERY)).data)
-
-    async def get_version(self) -> VersionReport:
-        """Firmware version."""
-        return decode_version((await self._command(Command.GET_VERSION)).data)
-
-    async def lock(self, param: LockParam = LockParam.NORMAL) -> None:
-        """Lock (FORCE locks until jammed)."""
-        await self._command(Command.LOCK, bytes([param]))
-
-    async def unlock(self, param: UnlockParam = UnlockParam.NORMAL) -> None:
-        """Unlock; NORMAL also pulls the spring if the lock's auto-pull is on."""
-        await self._command(Command.UNLOCK, bytes([param]))
-
-    async def pull_spring(self) -> None:
-        """Open the door latch."""
-        await self._command(Command.PULL_SPRING)
-
-    async def get_logs(self) -> list[LogRecord]:
-        """Fetch every waiting activity-log record (the lock deletes what we fetch)."""
-        records: list[LogRecord] = []
-        busy = 0
-        for _ in range(MAX_LOG_PACKAGES):
-            response = await self._command(Command.GET_LOGS_TLV, check=False)
-            if response.result == ResultCode.BUSY:
-                busy += 1
-                if busy > LOGS_BUSY_RETRIES:
-                    raise CommandError(response.opcode, response.result)
-                await asyncio.sleep(LOGS_BUSY_DELAY)
-                continue
-            if response.result not in (ResultCode.SUCCESS, ResultCode.NOT_FOUND):
-                raise CommandError(response.opcode, response.result, response.data)
-            if response.data:  # NOT_FOUND may or may not carry a package
-                try:
-                    records.extend(parse_log_package(response.data).records)
-                except ProtocolError as err:
-                    # The lock already deleted these records; keep going.
-                    self.bad_log_packages += 1
-                    _LOGGER.debug(
-                        "dropping an activity-log package that does not parse (%s): %s",
-                        err,
-                        response.data.hex(),
-                    )
-            if response.result == ResultCode.NOT_FOUND:
-                break
-        return records
-
-    async def set_signed_time(self) -> None:
-        """Give the lock a cloud-signed time, unencrypted, and wait for 0x7B."""
-        if self._signed_time is None:
-            raise TrustedTimeError("no signed-time source configured")
-        for attempt in range(1, SIGNED_TIME_ATTEMPTS + 1):
-            datetime_bytes, signature = await self._signed_time()
-            loop = asyncio.get_running_loop()
-            self._time_result = loop.create_future()
-            try:
-                response = await self._command(
-                    Command.SET_SIGNED_DATETIME,
-                    bytes(datetime_bytes) + bytes(signature),
-                    encrypted=False,
-                    check=False,
-                )
-                accepted = False  # INVALID_PARAM or ERROR: no notification follows
-                if response.ok:
-                    async with asyncio.timeout(self._command_timeout):
-                        accepted = await self._time_result
-            except TimeoutError as err:
-                raise LockTimeoutError("lock did not confirm the signed time") from err
-            finally:
-                self._time_result = None
-            if accepted:
-                return
-            _LOGGER.debug("lock refused signed time (attempt %d)", attempt)
-            if attempt < SIGNED_TIME_ATTEMPTS:
-                await asyncio.sleep(SIGNED_TIME_RETRY_DELAY)
-        raise TrustedTimeError(
-            f"the lock refused the signed time {SIGNED_TIME_ATTEMPTS} times"
-        )
 
     def handle_disconnect(self) -> None:
         """Tell the client its link is gone (call from the disconnected callback)."""

@@ -18,8 +18,8 @@ from bleak_retry_connector import (
     establish_connection,
 )
 
-from .client import BleakClientLike
 from .errors import NoConnectionSlotError, NotConnectedError
+from .transport import BleakClientLike
 
 LinkDown = Callable[[], None]
 Connector = Callable[[Any, LinkDown], Awaitable[BleakClientLike]]

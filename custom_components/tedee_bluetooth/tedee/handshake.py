@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import logging
 from typing import Any
 
-from .client import Credentials, SignedTimeProvider, TedeeLockClient
+from .client import TedeeLockClient
 from .connector import Connector
 from .const import AlertCode
 from .errors import (
@@ -27,7 +27,9 @@ from .errors import (
     TrustedTimeError,
 )
 from .notifications import Notification
+from .operations import SignedTimeProvider
 from .status import ConnectionStatus
+from .transport import Credentials
 
 _LOGGER = logging.getLogger(__name__)
 

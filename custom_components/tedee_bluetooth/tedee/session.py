@@ -12,14 +12,19 @@ through a ``SessionListener``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 import logging
 import time
 from typing import Any
 
 from .availability import Availability
-from .chores import async_fetch_logs, async_give_time
-from .client import Credentials, TedeeLockClient
+from .chores import (
+    async_fetch_logs,
+    async_give_time,
+    async_keepalive,
+    async_read_more,
+)
+from .client import TedeeLockClient
 from .connector import Connector
 from .const import AlertCode
 from .deadline import Run, async_run_by
@@ -35,7 +40,9 @@ from .notifications import Notification, NotificationCode, SimpleNotification
 from .scheduler import Scheduler
 from .session_config import SessionConfig
 from .session_listener import SessionListener, Spawner
+from .session_tasks import SessionTasks
 from .status import ConnectionStatus
+from .transport import Credentials
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,7 +78,6 @@ class TedeeSession:
         # Read the firmware version on the next connection (the owner caches it).
         self.read_version = True
         self._listener = listener
-        self._task_factory = spawn
         self._device = device
         self._connector = connector
         self._credentials = credentials
@@ -80,7 +86,7 @@ class TedeeSession:
         self._client: TedeeLockClient | None = None
         self._connect_lock = asyncio.Lock()
         self._io_lock = asyncio.Lock()  # commands, log fetches, signed time
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = SessionTasks(name, spawn)
         self._scheduler = Scheduler(self.config, self._wake_up)
         self._availability = Availability(
             name,
@@ -93,7 +99,6 @@ class TedeeSession:
         self._heard_since_drop = False
         self._fetching_logs = False
         self._attempting = False  # a scheduled attempt was started
-        self._stopped = False
 
     # -- what the owner reads -------------------------------------------------------
 
@@ -131,23 +136,19 @@ class TedeeSession:
         except BaseException:
             await self._async_drop()
             raise
-        self._spawn(self._async_read_rest(client), "first read")
+        self._tasks.spawn(self._async_read_rest(client), "first read")
         if self.always_connected:
             self._arm_watchdog()
 
     async def async_stop(self) -> None:
         """Cancel every timer and task and close the link (unload, shutdown)."""
-        self._stopped = True
         self._scheduler.cancel()
         for handle in (self._linger, self._watchdog):
             if handle is not None:
                 handle.cancel()
         self._linger = self._watchdog = None
         self._availability.stop()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.async_stop()
         await self._async_drop()
 
     # -- what Bluetooth tells us -----------------------------------------------------
@@ -228,13 +229,9 @@ class TedeeSession:
             await self._async_read_rest(client)
 
     async def _async_read_rest(self, client: TedeeLockClient) -> None:
-        try:
-            self._listener.session_report(await client.get_battery())
-            if self.read_version:
-                self._listener.session_report(await client.get_version())
-                self.read_version = False
-        except TedeeError as err:
-            _LOGGER.debug("%s: reading battery or version failed: %s", self.name, err)
+        report = self._listener.session_report
+        if await async_read_more(self.name, client, report, version=self.read_version):
+            self.read_version = False
         if not self.always_connected:
             await self._async_release_if_idle()
 
@@ -288,9 +285,9 @@ class TedeeSession:
             raise TrustedTimeError(f"cannot fetch a signed time: {err}") from err
 
     def _on_session_lost(self, client: TedeeLockClient, err: Exception) -> None:
-        if self._stopped:
+        if self._tasks.stopped:
             return  # stopping: async_stop closes the current link itself
-        self._spawn(async_quietly(client.disconnect()), "disconnect")
+        self._tasks.spawn(async_quietly(client.disconnect()), "disconnect")
         if client is not self._client:
             return  # an older link going down says nothing about the current one
         self._client = None
@@ -320,7 +317,7 @@ class TedeeSession:
     # -- the one scheduler -----------------------------------------------------------
 
     def _schedule(self, delay: float, *, sooner: bool = False) -> None:
-        if not self._stopped and not self.established:
+        if not self._tasks.stopped and not self.established:
             self._scheduler.at(delay, sooner=sooner)
 
     def _schedule_retry(self) -> None:
@@ -329,10 +326,10 @@ class TedeeSession:
             self._schedule(delay)
 
     def _wake_up(self) -> None:
-        if self._stopped or self.established or self._connecting:
+        if self._tasks.stopped or self.established or self._connecting:
             return  # an attempt under way schedules the next one if it fails
         self._attempting = True  # from now, not from when the task first runs
-        self._spawn(self._async_attempt(), "reconnect")
+        self._tasks.spawn(self._async_attempt(), "reconnect")
 
     @property
     def _connecting(self) -> bool:
@@ -365,31 +362,24 @@ class TedeeSession:
         it back, is reconnected now.
         """
         self._arm_watchdog()
-        if self.established:
+        if (client := self._client) is not None and client.established:
             if not self._io_lock.locked():
-                self._spawn(self._async_keepalive(), "keep-alive")
+                report = self._listener.session_report
+                keepalive = async_keepalive(self.name, client, report)
+                self._tasks.spawn(keepalive, "keep-alive")
         elif (
             self.status is not ConnectionStatus.NOT_REGISTERED and not self._connecting
         ):
             self._schedule(0.0)
-
-    async def _async_keepalive(self) -> None:
-        client = self._client
-        if client is None:
-            return
-        try:
-            self._listener.session_report(await client.get_state())
-        except TedeeError as err:
-            _LOGGER.debug("%s: keep-alive failed: %s", self.name, err)
 
     # -- what the lock says by itself ----------------------------------------------
 
     def _on_notification(self, notification: Notification) -> None:
         if isinstance(notification, SimpleNotification):
             if notification.code == NotificationCode.NEED_DATE_TIME:
-                self._spawn(self._async_give_time(), "signed time")
+                self._tasks.spawn(self._async_give_time(), "signed time")
             elif notification.code == NotificationCode.HAS_LOGS:
-                self._spawn(self.async_fetch_logs(), "activity logs")
+                self._tasks.spawn(self.async_fetch_logs(), "activity logs")
             return
         self._listener.session_notification(notification)
 
@@ -432,17 +422,4 @@ class TedeeSession:
     def _linger_over(self) -> None:
         self._linger = None
         if not self._io_lock.locked():
-            self._spawn(self._async_drop(), "idle disconnect")
-
-    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
-        if self._stopped:
-            coro.close()
-            return
-        if self._task_factory is not None:
-            task = self._task_factory(coro, name)
-        else:
-            task = asyncio.get_running_loop().create_task(
-                coro, name=f"{self.name} {name}"
-            )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self._tasks.spawn(self._async_drop(), "idle disconnect")

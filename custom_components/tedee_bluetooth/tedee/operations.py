@@ -1,0 +1,133 @@
+"""The lock's operations on top of one authenticated command channel.
+
+A mixin of TedeeLockClient: each operation is one or a few commands through
+``_command``, which the client implements (one in flight, one deadline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import logging
+
+from .commands import (
+    BatteryReport,
+    Command,
+    LockParam,
+    Response,
+    ResultCode,
+    StateReport,
+    UnlockParam,
+    VersionReport,
+    decode_battery,
+    decode_state,
+    decode_version,
+)
+from .errors import CommandError, LockTimeoutError, ProtocolError, TrustedTimeError
+from .logs import LogRecord, parse_log_package
+
+_LOGGER = logging.getLogger(__name__)
+
+SignedTimeProvider = Callable[[], Awaitable[tuple[bytes, bytes]]]
+
+SIGNED_TIME_ATTEMPTS = 3
+SIGNED_TIME_RETRY_DELAY = 1.0
+LOGS_BUSY_RETRIES = 10
+LOGS_BUSY_DELAY = 0.2
+MAX_LOG_PACKAGES = 64
+
+
+class LockOperations:
+    """Read the lock, move it, fetch its activity log, give it signed time."""
+
+    _signed_time: SignedTimeProvider | None
+    _time_result: asyncio.Future[bool] | None
+    _command_timeout: float
+    bad_log_packages: int
+    # One command, its answer: TedeeLockClient._command (one in flight, one deadline).
+    _command: Callable[..., Awaitable[Response]]
+
+    async def get_state(self) -> StateReport:
+        """Current lock state and jam status."""
+        return decode_state((await self._command(Command.GET_STATE)).data)
+
+    async def get_battery(self) -> BatteryReport:
+        """Battery level and charging."""
+        return decode_battery((await self._command(Command.GET_BATTERY)).data)
+
+    async def get_version(self) -> VersionReport:
+        """Firmware version."""
+        return decode_version((await self._command(Command.GET_VERSION)).data)
+
+    async def lock(self, param: LockParam = LockParam.NORMAL) -> None:
+        """Lock (FORCE locks until jammed)."""
+        await self._command(Command.LOCK, bytes([param]))
+
+    async def unlock(self, param: UnlockParam = UnlockParam.NORMAL) -> None:
+        """Unlock; NORMAL also pulls the spring if the lock's auto-pull is on."""
+        await self._command(Command.UNLOCK, bytes([param]))
+
+    async def pull_spring(self) -> None:
+        """Open the door latch."""
+        await self._command(Command.PULL_SPRING)
+
+    async def get_logs(self) -> list[LogRecord]:
+        """Fetch every waiting activity-log record (the lock deletes what we fetch)."""
+        records: list[LogRecord] = []
+        busy = 0
+        for _ in range(MAX_LOG_PACKAGES):
+            response = await self._command(Command.GET_LOGS_TLV, check=False)
+            if response.result == ResultCode.BUSY:
+                busy += 1
+                if busy > LOGS_BUSY_RETRIES:
+                    raise CommandError(response.opcode, response.result)
+                await asyncio.sleep(LOGS_BUSY_DELAY)
+                continue
+            if response.result not in (ResultCode.SUCCESS, ResultCode.NOT_FOUND):
+                raise CommandError(response.opcode, response.result, response.data)
+            if response.data:  # NOT_FOUND may or may not carry a package
+                try:
+                    records.extend(parse_log_package(response.data).records)
+                except ProtocolError as err:
+                    # The lock already deleted these records; keep going.
+                    self.bad_log_packages += 1
+                    _LOGGER.debug(
+                        "dropping an activity-log package that does not parse (%s): %s",
+                        err,
+                        response.data.hex(),
+                    )
+            if response.result == ResultCode.NOT_FOUND:
+                break
+        return records
+
+    async def set_signed_time(self) -> None:
+        """Give the lock a cloud-signed time, unencrypted, and wait for 0x7B."""
+        if self._signed_time is None:
+            raise TrustedTimeError("no signed-time source configured")
+        for attempt in range(1, SIGNED_TIME_ATTEMPTS + 1):
+            datetime_bytes, signature = await self._signed_time()
+            loop = asyncio.get_running_loop()
+            self._time_result = loop.create_future()
+            try:
+                response = await self._command(
+                    Command.SET_SIGNED_DATETIME,
+                    bytes(datetime_bytes) + bytes(signature),
+                    encrypted=False,
+                    check=False,
+                )
+                accepted = False  # INVALID_PARAM or ERROR: no notification follows
+                if response.ok:
+                    async with asyncio.timeout(self._command_timeout):
+                        accepted = await self._time_result
+            except TimeoutError as err:
+                raise LockTimeoutError("lock did not confirm the signed time") from err
+            finally:
+                self._time_result = None
+            if accepted:
+                return
+            _LOGGER.debug("lock refused signed time (attempt %d)", attempt)
+            if attempt < SIGNED_TIME_ATTEMPTS:
+                await asyncio.sleep(SIGNED_TIME_RETRY_DELAY)
+        raise TrustedTimeError(
+            f"the lock refused the signed time {SIGNED_TIME_ATTEMPTS} times"
+        )
