@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
-from bleak_retry_connector import establish_connection
 from homeassistant.components import bluetooth
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -38,11 +38,13 @@ from .tedee import (
     CloudScopeError,
     Credentials,
     MtuTooSmallError,
+    NotConnectedError,
     NotOurLockError,
     TedeeCloud,
     TedeeError,
     TedeeLockClient,
     TrustedTimeError,
+    bleak_connector,
     serial_to_service_uuid,
 )
 from .tedee.crypto import (
@@ -129,9 +131,11 @@ async def _async_prove(
     hass: HomeAssistant, address: str, creds: Credentials, cloud: TedeeCloud
 ) -> None:
     """Connect, handshake and read the state once (test before configure)."""
-    import bleak
 
-    device = bluetooth.async_ble_device_from_address(hass, address, connectable=True)
+    def freshest(address: str) -> BLEDevice | None:
+        return bluetooth.async_ble_device_from_address(hass, address, connectable=True)
+
+    device = freshest(address)
     if device is None:
         raise PairingError("not_in_range")
 
@@ -139,11 +143,11 @@ async def _async_prove(
         signed = await cloud.get_signed_time()
         return signed.datetime_bytes, signed.signature
 
+    # The session's connector: stale links closed, the freshest path, HA's client.
+    connect = bleak_connector(f"Tedee lock {address}", freshest)
     try:
-        ble = await establish_connection(
-            bleak.BleakClient, device, address, max_attempts=2
-        )
-    except (BleakError, TimeoutError) as err:
+        ble = await connect(device, lambda: None)
+    except NotConnectedError as err:  # no slot free included
         raise PairingError("lock_unreachable", str(err)) from err
     client = TedeeLockClient(ble, creds, signed_time=signed_time)
     try:

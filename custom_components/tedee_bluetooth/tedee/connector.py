@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import bleak
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
+import bleak_retry_connector
 from bleak_retry_connector import (
     BleakOutOfConnectionSlotsError,
     close_stale_connections_by_address,
@@ -34,10 +34,11 @@ def bleak_connector(
         # A link left over from before (a crash, a restart) holds a slot.
         await close_stale_connections_by_address(device.address)
         try:
-            # bleak.BleakClient is looked up now: Home Assistant swaps in its
-            # wrapper, which routes through local adapters and proxies alike.
+            # Looked up now, not imported: Home Assistant swaps in its own class,
+            # which routes through local adapters and proxies alike and keeps
+            # the GATT services cached between connections.
             client: BleakClientLike = await establish_connection(
-                bleak.BleakClient,
+                bleak_retry_connector.BleakClientWithServiceCache,
                 device,
                 name,
                 disconnected_callback=lambda _client: link_down(),
