@@ -95,7 +95,13 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.options_snapshot = dict(entry.options)
         self.personal_key_snapshot: str = entry.data[CONF_PERSONAL_KEY]
         self.serial: str = entry.data[CONF_SERIAL]
-        self.tracker = LockTracker(hass, self.serial, self._heard, self._lost)
+        self.tracker = LockTracker(
+            hass,
+            self.serial,
+            self._heard,
+            self._lost,
+            waiting=lambda: self.always_connected and not self.session.established,
+        )
         self.cloud = tedee_cloud(hass, entry.data[CONF_PERSONAL_KEY])
         self.certificates = CertificateKeeper(hass, entry, self.cloud, self._cloud_lock)
         self.activity = ActivityFeed(hass)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bleak.backends.device import BLEDevice
 from homeassistant.components import bluetooth
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
 
 from .pairing import async_find_lock_service_info
 from .tedee import serial_to_service_uuid
+
+# Home Assistant passes on only advertisements that differ from the last one, so a
+# lock back after a short dropout says nothing new; its history still shows it.
+HISTORY_CHECK = timedelta(seconds=1)
 
 
 class LockTracker:
@@ -21,20 +27,27 @@ class LockTracker:
         serial: str,
         on_heard: Callable[[], None],
         on_lost: Callable[[], None],
+        waiting: Callable[[], bool],
     ) -> None:
-        """Looks for the lock among what Bluetooth has heard already."""
+        """Looks for the lock among what Bluetooth has heard already.
+
+        ``waiting()`` is True while the session is down: then an advertisement
+        equal to the last one counts too (the lock is there to connect to).
+        """
         self._hass = hass
         self._serial = serial
         self._on_heard = on_heard
         self._on_lost = on_lost
+        self._waiting = waiting
         self._unsubs: list[CALLBACK_TYPE] = []
+        self._seen: float | None = None  # monotonic time of the last advertisement
         self.address: str | None = None
         self.rssi: int | None = None
         self._find()
 
     def _find(self) -> None:
         if info := async_find_lock_service_info(self._hass, self._serial):
-            self.address, self.rssi = info.address, info.rssi
+            self.address, self.rssi, self._seen = info.address, info.rssi, info.time
 
     def device(self) -> BLEDevice | None:
         """The freshest path to the lock; None while nothing hears it."""
@@ -63,6 +76,9 @@ class LockTracker:
         )
         if self.address is not None:
             self._track_unavailable()
+        self._unsubs.append(
+            async_track_time_interval(self._hass, self._check_history, HISTORY_CHECK)
+        )
 
     @callback
     def stop(self) -> None:
@@ -88,8 +104,23 @@ class LockTracker:
     ) -> None:
         first = self.address is None
         self.address, self.rssi = info.address, info.rssi
+        self._seen = info.time
         if first:
             self._track_unavailable()
+        self._on_heard()
+
+    @callback
+    def _check_history(self, _now: datetime) -> None:
+        """While the session is down, an unchanged advertisement counts as heard."""
+        if self.address is None or not self._waiting():
+            return
+        info = bluetooth.async_last_service_info(
+            self._hass, self.address, connectable=True
+        )
+        if info is None or (self._seen is not None and info.time <= self._seen):
+            return
+        self._seen = info.time
+        self.rssi = info.rssi
         self._on_heard()
 
     @callback
