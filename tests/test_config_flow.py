@@ -316,6 +316,11 @@ async def test_bluetooth_discovery_asks_for_key(hass: HomeAssistant, sim: Sim) -
     )
     assert result["step_id"] == "bluetooth_confirm"
     assert CONF_PERSONAL_KEY in result["data_schema"].schema
+    # Two locks in range are told apart by name and serial.
+    assert result["description_placeholders"] == {
+        "serial": sim.lock.config.serial,
+        "name": discovery(hass, sim).name,
+    }
     sim.world.cloud.add_key("other-account", "someone-else")
     sim.world.cloud.accounts["someone-else"].locks[1] = (
         sim.world.cloud.accounts[ACCOUNT]
@@ -425,6 +430,7 @@ async def test_options_flow_reloads(hass: HomeAssistant, sim: Sim) -> None:
     assert len(sim.lock.connections) == 1
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "init"
+    assert result["description_placeholders"] == {"name": "Front door"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {

@@ -86,6 +86,7 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         self._locks: dict[str, CloudLock] = {}
         self._lock: CloudLock | None = None
         self._discovered_serial: str | None = None
+        self._discovered_name = ""
         self._pair_task: asyncio.Task[dict[str, Any]] | None = None
         self._progress_task: asyncio.Task[None] | None = None
         self._pair_in_progress = False
@@ -276,7 +277,8 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(serial)
         self._abort_if_unique_id_configured()
         self._discovered_serial = serial
-        self.context["title_placeholders"] = {"name": discovery_info.name or serial}
+        self._discovered_name = discovery_info.name or serial
+        self.context["title_placeholders"] = {"name": self._discovered_name}
         return await self.async_step_bluetooth_confirm()
 
     async def async_step_bluetooth_confirm(
@@ -285,7 +287,10 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         """Confirm; reuse the key of an entry on the same account, or ask for one."""
         assert self._discovered_serial is not None
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"serial": self._discovered_serial}
+        placeholders: dict[str, str] = {
+            "serial": self._discovered_serial,
+            "name": self._discovered_name,
+        }
         known_keys = {
             entry.data[CONF_PERSONAL_KEY]
             for entry in self._async_current_entries(include_ignore=False)
@@ -426,4 +431,8 @@ class TedeeBluetoothOptionsFlow(OptionsFlow):
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            description_placeholders={"name": self.config_entry.title},
+        )
