@@ -80,6 +80,7 @@ class CloudState:
         self.clock = clock or (lambda: time.time())
         self.accounts: dict[str, Account] = {}
         self.keys: dict[str, tuple[str, frozenset[str]]] = {}
+        self.rejected: dict[str, tuple[str, frozenset[str]]] = {}
         self.cert_validity = timedelta(days=10)
         self.failures: list[InjectedFailure] = []
         self.request_log: list[tuple[str, str]] = []
@@ -93,6 +94,20 @@ class CloudState:
         """A Personal Access Key for ``account`` with ``scopes``."""
         self.accounts.setdefault(account, Account())
         self.keys[key] = (account, scopes)
+
+    def reject_key(self, key: str) -> bool:
+        """The user deleted ``key`` in the Tedee portal: every request gets 401."""
+        if key not in self.keys:
+            return False
+        self.rejected[key] = self.keys.pop(key)
+        return True
+
+    def accept_key(self, key: str) -> bool:
+        """A rejected key works again."""
+        if key not in self.rejected:
+            return False
+        self.keys[key] = self.rejected.pop(key)
+        return True
 
     def add_lock(
         self,
@@ -330,6 +345,15 @@ class CloudApp:
 
 
 STATE_KEY = web.AppKey("state", CloudState)
+CONTROL_PREFIX = "/_simulator"  # the demo's hallway actions; not part of the Tedee API
+
+
+async def _control_key(request: web.Request) -> web.Response:
+    """POST /_simulator/key/{key}/reject or /accept."""
+    state = request.app[STATE_KEY]
+    key, action = request.match_info["key"], request.match_info["action"]
+    done = state.reject_key(key) if action == "reject" else state.accept_key(key)
+    return web.json_response({"changed": done})
 
 
 def make_app(state: CloudState) -> web.Application:
@@ -343,6 +367,9 @@ def make_app(state: CloudState) -> web.Application:
         f"{API_PREFIX}/my/devicecertificate/getformobile", api.certificate
     )
     app.router.add_get(f"{API_PREFIX}/datetime/getsignedtime", api.signed_time)
+    app.router.add_post(
+        CONTROL_PREFIX + "/key/{key}/{action:reject|accept}", _control_key
+    )
     app[STATE_KEY] = state
     return app
 

@@ -66,6 +66,19 @@ async def test_need_date_time_during_a_session(hass: HomeAssistant, sim: Sim) ->
     assert hass.states.get(STATUS).state == "connected"
 
 
+async def test_key_rejected_when_the_lock_needs_time_starts_reauth(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The key was deleted in the Tedee portal: the user is asked for a new one."""
+    await sim.setup()
+    sim.world.cloud.reject_key(KEY)
+    sim.lock.lose_trusted_time()
+    await settle(hass, 0.1)
+    assert hass.states.get(STATUS).state == "no_trusted_time"
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+
+
 async def test_no_trusted_time_and_cloud_down(hass: HomeAssistant, sim: Sim) -> None:
     sim.lock.trusted_time = False
     for _ in range(5):

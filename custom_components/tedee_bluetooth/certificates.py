@@ -98,6 +98,18 @@ class CertificateKeeper:
             self._cancel()
             self._cancel = None
 
+    async def async_signed_time(self) -> tuple[bytes, bytes]:
+        """A cloud-signed time for a lock that lost its clock.
+
+        A rejected key starts reauthentication: only the user can fix that.
+        """
+        try:
+            signed = await self._cloud.get_signed_time()
+        except (CloudAuthError, CloudScopeError):
+            self._entry.async_start_reauth(self._hass)
+            raise
+        return signed.datetime_bytes, signed.signature
+
     async def async_renew(self) -> bool:
         """Fetch a new certificate; True once it is in the entry."""
         data = self._entry.data

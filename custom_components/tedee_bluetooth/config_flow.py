@@ -17,9 +17,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -32,18 +29,13 @@ import voluptuous as vol
 
 from .cloud_api import tedee_cloud
 from .const import (
-    CONF_CONNECTION_MODE,
     CONF_LOCK_ID,
     CONF_PERSONAL_KEY,
-    CONF_PULL_ON_UNLOCK,
-    CONF_REFRESH_INTERVAL,
     CONF_SERIAL,
-    DEFAULT_REFRESH_INTERVAL,
     DOMAIN,
     LOGGER,
-    MODE_ALWAYS,
-    MODE_ON_DEMAND,
 )
+from .options_flow import TedeeBluetoothOptionsFlow
 from .pairing import async_find_lock_address, async_pair, pairing_failure
 from .tedee import (
     CloudAuthError,
@@ -388,51 +380,3 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
         """Options: pull on unlock, connection mode, refresh interval."""
         return TedeeBluetoothOptionsFlow()
-
-
-class TedeeBluetoothOptionsFlow(OptionsFlow):
-    """Options of one lock."""
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """One form with every option."""
-        if user_input is not None:
-            user_input[CONF_REFRESH_INTERVAL] = int(user_input[CONF_REFRESH_INTERVAL])
-            return self.async_create_entry(data=user_input)
-        options = self.config_entry.options
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    CONF_PULL_ON_UNLOCK, default=options.get(CONF_PULL_ON_UNLOCK, True)
-                ): bool,
-                vol.Required(
-                    CONF_CONNECTION_MODE,
-                    default=options.get(CONF_CONNECTION_MODE, MODE_ALWAYS),
-                ): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[MODE_ALWAYS, MODE_ON_DEMAND],
-                        translation_key=CONF_CONNECTION_MODE,
-                    )
-                ),
-                vol.Required(
-                    CONF_REFRESH_INTERVAL,
-                    default=options.get(
-                        CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL
-                    ),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=60,
-                        max=3600,
-                        step=30,
-                        mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="s",
-                    )
-                ),
-            }
-        )
-        return self.async_show_form(
-            step_id="init",
-            data_schema=schema,
-            description_placeholders={"name": self.config_entry.title},
-        )

@@ -111,7 +111,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             device=self.tracker.device,
             connector=bleak_connector(entry.title, self.tracker.freshest),
             credentials=self.certificates.credentials,
-            signed_time=self._signed_time,
+            signed_time=self.certificates.async_signed_time,
             renew_certificate=self.certificates.async_renew,
             config=SessionConfig(always_connected=self.always_connected),
             clock=lambda: dt_util.utcnow().timestamp(),
@@ -175,10 +175,6 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         if not self.session.established:
             self.session.device_lost()
         self.async_update_listeners()
-
-    async def _signed_time(self) -> tuple[bytes, bytes]:
-        signed = await self.cloud.get_signed_time()
-        return signed.datetime_bytes, signed.signature
 
     # -- what the session tells us (SessionListener) --------------------------------
 

@@ -18,10 +18,12 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
+from simulator.cloud import CONTROL_PREFIX
 from simulator.demo import load
 from simulator.ha_bridge import SimulatorScanner
 from simulator.lock import LockConfig, SimulatedLock
@@ -46,6 +48,9 @@ CONFIG_SCHEMA = vol.Schema(
     extra=vol.ALLOW_EXTRA,
 )
 SERIAL = vol.Schema({vol.Optional("serial"): cv.string}, extra=vol.ALLOW_EXTRA)
+CONF_KEY = "key"
+DEMO_KEY = "demo-personal-access-key"
+KEY = vol.Schema({vol.Optional(CONF_KEY, default=DEMO_KEY): cv.string})
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -130,7 +135,31 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
         @callback
         def _handle(call: ServiceCall, action: Any = action) -> None:
-            action(_lock(call), call)
+            lock = _lock(call)
+            try:
+                action(lock, call)
+            except RuntimeError as err:  # e.g. open_door on a lock without a sensor
+                raise ServiceValidationError(f"{lock.config.name}: {err}") from err
 
         hass.services.async_register(DOMAIN, name, _handle, schema=SERIAL)
+    if CONF_CLOUD_URL in config[DOMAIN]:
+        _register_cloud_actions(hass, config[DOMAIN][CONF_CLOUD_URL])
     return True
+
+
+def _register_cloud_actions(hass: HomeAssistant, cloud_url: str) -> None:
+    """The user deletes the key in the Tedee portal, or it works again."""
+    control = cloud_url.split("/api/", 1)[0] + CONTROL_PREFIX
+
+    async def _key(call: ServiceCall) -> None:
+        action = "reject" if call.service == "reject_key" else "accept"
+        url = f"{control}/key/{call.data[CONF_KEY]}/{action}"
+        async with async_get_clientsession(hass).post(url) as response:
+            changed = (await response.json())["changed"]
+        if not changed:
+            raise ServiceValidationError(
+                f"the simulated cloud cannot {action} that key"
+            )
+
+    for name in ("reject_key", "accept_key"):
+        hass.services.async_register(DOMAIN, name, _key, schema=KEY)

@@ -1,0 +1,47 @@
+"""The demo's hallway: every action described, and the cloud's key switch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
+import pytest
+import yaml
+
+from simulator.cloud import CONTROL_PREFIX, CloudState, make_app
+
+HELPER = Path(__file__).parent.parent / "simulator" / "ha_dev" / "tedee_sim"
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+
+def test_every_hallway_action_and_field_is_described() -> None:
+    services = yaml.safe_load((HELPER / "services.yaml").read_text())
+    texts = json.loads((HELPER / "translations" / "en.json").read_text())["services"]
+    registered = set((HELPER / "__init__.py").read_text().split('"')[1::2])
+    assert set(texts) == set(services)
+    for name, spec in services.items():
+        assert name in registered  # an action the helper really offers
+        assert texts[name]["name"]
+        assert texts[name]["description"]
+        for field in spec.get("fields", {}):
+            assert texts[name]["fields"][field]["description"]
+
+
+async def test_a_rejected_key_gets_401_until_accepted_again() -> None:
+    state = CloudState()
+    state.add_key("k1")
+    async with TestClient(TestServer(make_app(state), host="127.0.0.1")) as client:
+        headers = {"Authorization": "PersonalKey k1"}
+        assert (await client.get("/api/v37/my/lock", headers=headers)).status == 200
+        answer = await client.post(f"{CONTROL_PREFIX}/key/k1/reject")
+        assert await answer.json() == {"changed": True}
+        assert (await client.get("/api/v37/my/lock", headers=headers)).status == 401
+        again = await client.post(f"{CONTROL_PREFIX}/key/k1/reject")
+        assert await again.json() == {"changed": False}  # nothing left to reject
+        answer = await client.post(f"{CONTROL_PREFIX}/key/k1/accept")
+        assert await answer.json() == {"changed": True}
+        assert (await client.get("/api/v37/my/lock", headers=headers)).status == 200
+        unknown = await client.post(f"{CONTROL_PREFIX}/key/k1/forget")
+        assert unknown.status == 404  # only reject and accept exist
