@@ -82,3 +82,22 @@ def load_or_create(path: str | Path, count: int) -> DemoState:
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle)
     return state
+
+
+def hallway_path(state_file: str | Path) -> Path:
+    """Where the locks' battery, charger and door are kept between runs."""
+    return Path(state_file).with_name("sim-hallway.json")
+
+
+def save_hallway(path: str | Path, hallway: dict[str, dict[str, object]]) -> None:
+    """Write what the hallway looks like now (per serial)."""
+    Path(path).write_text(json.dumps(hallway, indent=1, sort_keys=True))
+
+
+def load_hallway(path: str | Path) -> dict[str, dict[str, object]]:
+    """What the hallway looked like when the demo last stopped; empty the first time."""
+    try:
+        raw = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        return {}
+    return {str(k): dict(v) for k, v in raw.items()}

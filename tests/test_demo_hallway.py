@@ -9,7 +9,14 @@ from aiohttp.test_utils import TestClient, TestServer
 import pytest
 import yaml
 
+from simulator.ca import CertificateAuthority
 from simulator.cloud import CONTROL_PREFIX, CloudState, make_app
+from simulator.demo import hallway_path, load_hallway, save_hallway
+from simulator.ha_dev.tedee_sim import hallway_of, restore_hallway
+from simulator.lock import SimulatedLock
+from simulator.wire import Door
+
+from .world import fast_config
 
 HELPER = Path(__file__).parent.parent / "simulator" / "ha_dev" / "tedee_sim"
 
@@ -45,3 +52,22 @@ async def test_a_rejected_key_gets_401_until_accepted_again() -> None:
         assert (await client.get("/api/v37/my/lock", headers=headers)).status == 200
         unknown = await client.post(f"{CONTROL_PREFIX}/key/k1/forget")
         assert unknown.status == 404  # only reject and accept exist
+
+
+def test_battery_charger_and_door_survive_a_restart(tmp_path: Path) -> None:
+    before = SimulatedLock(
+        CertificateAuthority().public_key, fast_config(has_door_sensor=True)
+    )
+    before.set_battery(23)
+    before.set_charging(True)
+    before.set_door(door_open=True)
+    path = hallway_path(tmp_path / "sim-state.json")
+    save_hallway(path, {"s1": hallway_of(before)})
+    after = SimulatedLock(
+        CertificateAuthority().public_key, fast_config(has_door_sensor=True)
+    )
+    restore_hallway(after, load_hallway(path)["s1"])
+    assert (after.battery, after.charging, after.door) == (23, True, Door.OPEN)
+    assert load_hallway(tmp_path / "missing.json") == {}  # the first run
+    before.shutdown()
+    after.shutdown()

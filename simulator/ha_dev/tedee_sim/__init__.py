@@ -24,9 +24,10 @@ from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
 from simulator.cloud import CONTROL_PREFIX
-from simulator.demo import load
+from simulator.demo import hallway_path, load, load_hallway, save_hallway
 from simulator.ha_bridge import SimulatorScanner
 from simulator.lock import LockConfig, SimulatedLock
+from simulator.wire import Door
 
 from .cloud_url import check_loopback, use_simulated_cloud
 
@@ -85,6 +86,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         )
         locks[spec.serial] = lock
         scanner.add_lock(lock)
+    hallway_file = hallway_path(config[DOMAIN][CONF_STATE_FILE])
+    hallway = await hass.async_add_executor_job(load_hallway, hallway_file)
+    for serial, lock in locks.items():
+        restore_hallway(lock, hallway.get(serial, {}))
 
     @callback
     def _advertise(_now: Any = None) -> None:
@@ -97,12 +102,13 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         ", ".join(f"{lock.config.name} ({serial})" for serial, lock in locks.items()),
     )
 
-    @callback
-    def _stop(_event: Any) -> None:
+    async def _stop(_event: Any) -> None:
         for cancel in cancels:
             cancel()
+        now = {serial: hallway_of(lock) for serial, lock in locks.items()}
         for lock in locks.values():
             lock.shutdown()
+        await hass.async_add_executor_job(save_hallway, hallway_file, now)
 
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop)
 
@@ -163,3 +169,19 @@ def _register_cloud_actions(hass: HomeAssistant, cloud_url: str) -> None:
 
     for name in ("reject_key", "accept_key"):
         hass.services.async_register(DOMAIN, name, _key, schema=KEY)
+
+
+def hallway_of(lock: SimulatedLock) -> dict[str, object]:
+    """What survives a restart: battery, charger and door."""
+    return {"battery": lock.battery, "charging": lock.charging, "door": int(lock.door)}
+
+
+def restore_hallway(lock: SimulatedLock, saved: dict[str, object]) -> None:
+    """Put a lock back as it was (before anyone connects: nothing to notify)."""
+    battery, charging, door = (saved.get(k) for k in ("battery", "charging", "door"))
+    if isinstance(battery, int):
+        lock.battery = battery
+    if isinstance(charging, bool):
+        lock.charging = charging
+    if isinstance(door, int) and lock.config.has_door_sensor:
+        lock.door = Door(door)
