@@ -184,7 +184,11 @@ class TedeeSession:
     # -- reads and commands ---------------------------------------------------------
 
     async def async_refresh(self) -> None:
-        """Read state and battery (connecting if needed); on demand, let go after."""
+        """Read state and battery (connecting if needed); on demand, let go after.
+
+        On demand the lock's activity log is fetched too: its HAS_LOGS came while
+        nobody was connected.
+        """
         try:
             client = await self._async_connect()
             await self._async_read(client)
@@ -233,6 +237,7 @@ class TedeeSession:
         if await async_read_more(self.name, client, report, version=self.read_version):
             self.read_version = False
         if not self.always_connected:
+            await self.async_fetch_logs()
             await self._async_release_if_idle()
 
     # -- connecting ------------------------------------------------------------------
@@ -422,4 +427,9 @@ class TedeeSession:
     def _linger_over(self) -> None:
         self._linger = None
         if not self._io_lock.locked():
-            self._tasks.spawn(self._async_drop(), "idle disconnect")
+            self._tasks.spawn(self._async_logs_then_drop(), "idle disconnect")
+
+    async def _async_logs_then_drop(self) -> None:
+        """What the lock logged (the command's own operation included), then let go."""
+        await self.async_fetch_logs()
+        await self._async_release_if_idle()
