@@ -81,6 +81,7 @@ class Rig:
     renewals: list[bool] = field(default_factory=list)
     renew_result: bool = False
     no_slot: bool = False
+    hang: bool = False  # a proxy that never answers the connect
 
     @property
     def lock(self) -> SimulatedLock:
@@ -96,6 +97,8 @@ def make_rig(**config: Any) -> Rig:
         rig.attempts.append(asyncio.get_running_loop().time())
         if rig.no_slot:
             raise NoConnectionSlotError("the proxy's slots are taken")
+        if rig.hang:
+            await asyncio.get_running_loop().create_future()  # never answers
         conn = device.connect()
         conn.disconnected_callback = lambda _c: link_down()
         rig.link_downs.append(link_down)
@@ -446,3 +449,20 @@ def test_a_stopped_session_starts_nothing() -> None:
 
     run_virtual(scenario())
     assert ran == ["before"]
+
+
+def test_a_connect_that_never_answers_is_given_up_after_its_timeout() -> None:
+    async def scenario(rig: Rig) -> None:
+        rig.hang = True
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        with pytest.raises(SessionError) as err:
+            await rig.session.async_start()
+        assert err.value.reason == "cannot_connect"
+        assert loop.time() - start == pytest.approx(20.0)
+        assert rig.session.status is ConnectionStatus.DISCONNECTED  # not "connecting"
+        rig.hang = False
+        await asyncio.sleep(1.5)  # the back-off's next attempt
+        assert rig.session.established
+
+    run(scenario)

@@ -51,6 +51,7 @@ class Attempt:
     on_notification: Callable[[Notification], None]
     on_lost: Callable[[TedeeLockClient, Exception], None]
     set_status: Callable[[ConnectionStatus], None]
+    connect_timeout: float = 20.0  # the Bluetooth connect itself, retries included
 
 
 async def async_establish(
@@ -106,7 +107,16 @@ async def async_attempt(attempt: Attempt) -> TedeeLockClient:
             owner[0].handle_disconnect()
 
     try:
-        ble = await attempt.connector(attempt.device, _link_down)
+        async with asyncio.timeout(attempt.connect_timeout):
+            ble = await attempt.connector(attempt.device, _link_down)
+    except TimeoutError as err:
+        attempt.set_status(ConnectionStatus.DISCONNECTED)
+        _LOGGER.debug(
+            "%s: no Bluetooth connection within %s s",
+            attempt.name,
+            attempt.connect_timeout,
+        )
+        raise SessionError("cannot_connect") from err
     except NoConnectionSlotError as err:
         attempt.set_status(ConnectionStatus.NO_CONNECTION_SLOT)
         _LOGGER.debug("%s: %s", attempt.name, err)

@@ -281,6 +281,7 @@ class TedeeSession:
             on_notification=self._on_notification,
             on_lost=self._on_session_lost,
             set_status=self._set_status,
+            connect_timeout=self.config.connect_timeout,
         )
 
     async def _signed_time(self) -> tuple[bytes, bytes]:

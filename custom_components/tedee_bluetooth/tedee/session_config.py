@@ -24,3 +24,5 @@ class SessionConfig:
     busy_retries: int = 3
     busy_retry_delay: float = 0.5
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT  # one answer from the lock
+    # A proxy that never answers must not hold an attempt (and the status) forever.
+    connect_timeout: float = 20.0
