@@ -82,6 +82,8 @@ class Rig:
     renew_result: bool = False
     no_slot: bool = False
     hang: bool = False  # a proxy that never answers the connect
+    silence: float | None = None  # seconds since the lock was last heard
+    cached: bool = False  # Home Assistant still offers a device out of range
 
     @property
     def lock(self) -> SimulatedLock:
@@ -115,12 +117,13 @@ def make_rig(**config: Any) -> Rig:
     session = TedeeSession(
         "Front door",
         listener,
-        device=lambda: world.lock if world.lock.in_range else None,
+        device=lambda: world.lock if world.lock.in_range or rig.cached else None,
         connector=connector,
         credentials=lambda: world.creds,
         signed_time=world.signed_time,
         renew_certificate=renew,
         config=SessionConfig(**config),
+        silent_for=lambda: rig.silence,
     )
     listener.session = session
     rig = Rig(world, session, listener)
@@ -464,5 +467,35 @@ def test_a_connect_that_never_answers_is_given_up_after_its_timeout() -> None:
         rig.hang = False
         await asyncio.sleep(1.5)  # the back-off's next attempt
         assert rig.session.established
+
+    run(scenario)
+
+
+def test_an_outage_is_one_status_change_and_says_out_of_range() -> None:
+    """Not heard and cannot connect: out_of_range, once; no flip per attempt."""
+
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.listener.statuses.clear()
+        rig.cached = True  # as Home Assistant does for minutes
+        rig.lock.go_out_of_range()
+        rig.silence = 5.0  # heard a moment ago: a blip, retry on the back-off
+        await asyncio.sleep(9)
+        assert rig.listener.statuses == [ConnectionStatus.DISCONNECTED]
+        rig.silence = 40.0  # nothing heard for a while, and connects fail
+        await asyncio.sleep(60)
+        assert rig.listener.statuses == [
+            ConnectionStatus.DISCONNECTED,
+            ConnectionStatus.OUT_OF_RANGE,
+        ]
+        tries = len(rig.attempts)
+        await asyncio.sleep(60)
+        assert len(rig.attempts) - tries <= 4  # only the 15 s watchdog tries now
+        rig.lock.in_range = True
+        rig.silence = 0.0
+        rig.session.device_heard()
+        await asyncio.sleep(1)
+        assert rig.listener.statuses[-1] is ConnectionStatus.CONNECTED
+        assert ConnectionStatus.CONNECTING not in rig.listener.statuses
 
     run(scenario)

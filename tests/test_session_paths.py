@@ -23,7 +23,16 @@ from custom_components.tedee_bluetooth.const import (
 )
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
-from .ha_fixtures import BATTERY, LOCK, STATUS, Sim, jump, settle
+from .ha_fixtures import (
+    BATTERY,
+    LOCK,
+    STATUS,
+    Sim,
+    jump,
+    settle,
+    until_state,
+    watch_states,
+)
 
 
 @contextmanager
@@ -208,3 +217,22 @@ async def test_deadline_during_the_handshake_closes_the_link(
     await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
     assert len(sim.lock.connections) == 1
     assert Command.UNLOCK in [op for op, _ in sim.lock.executed]
+
+
+async def test_not_heard_and_cannot_connect_says_out_of_range(
+    hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One change per outage and one per recovery, with the reason in the log."""
+    caplog.set_level("INFO")
+    await sim.setup()
+    states = watch_states(hass, STATUS, changes_only=True)
+    sim.lock.go_out_of_range()
+    with bluetooth_time(40):  # nothing heard for 40 s (HA still has it cached)
+        await jump(hass, 60)
+    assert states == ["disconnected", "out_of_range"]
+    assert "Front door is out of range: not heard for 40 s" in caplog.text
+    assert "is unavailable: out_of_range" in caplog.text
+    sim.lock.in_range = True
+    sim.advertise()
+    await until_state(hass, STATUS, "connected", limit=2)
+    assert states == ["disconnected", "out_of_range", "connected"]

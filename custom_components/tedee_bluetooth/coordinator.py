@@ -118,6 +118,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             spawn=lambda coro, name: entry.async_create_background_task(
                 hass, coro, f"{DOMAIN} {self.serial} {name}"
             ),
+            silent_for=self.tracker.silent_for,
         )
         self.session.read_version = firmware_stale(entry)
 

@@ -61,6 +61,15 @@ class LockTracker:
             self._hass, address, connectable=True
         )
 
+    def silent_for(self) -> float | None:
+        """Seconds since Bluetooth last heard the lock; None if it never did."""
+        if self.address is None:
+            return None
+        info = bluetooth.async_last_service_info(
+            self._hass, self.address, connectable=True
+        )
+        return None if info is None else bluetooth.MONOTONIC_TIME() - info.time
+
     @callback
     def start(self) -> None:
         """Follow advertisements and the lock going out of range."""

@@ -63,6 +63,7 @@ class TedeeSession:
         config: SessionConfig | None = None,
         clock: Callable[[], float] = time.time,
         spawn: Spawner | None = None,
+        silent_for: Callable[[], float | None] = lambda: None,
     ) -> None:
         """Nothing connects before ``async_start``.
 
@@ -70,6 +71,7 @@ class TedeeSession:
         ``renew_certificate()`` is True once a new certificate is in place.
         ``clock`` is the wall clock the handshake's auth data carries.
         ``spawn(coro, name)`` starts the session's tasks (the owner may track them).
+        ``silent_for()`` is how long ago the lock was last heard (None: unknown).
         """
         self.name = name
         self.config = config or SessionConfig()
@@ -83,6 +85,8 @@ class TedeeSession:
         self._credentials = credentials
         self._signed_time_source = signed_time
         self._renew_certificate = renew_certificate
+        self._silent_for = silent_for
+        self._retrying = False  # since a drop or failure: retries change no status
         self._client: TedeeLockClient | None = None
         self._connect_lock = asyncio.Lock()
         self._io_lock = asyncio.Lock()  # commands, log fetches, signed time
@@ -261,9 +265,12 @@ class TedeeSession:
             except SessionError as err:
                 if err.reason == "not_registered":
                     self._availability.down()  # it will not talk to us at all
+                self._retrying = True
+                self._out_of_range_if_silent(err)
                 self._schedule_retry()
                 raise
             self._client = client
+            self._retrying = False
             self._scheduler.reset()
             self._set_status(ConnectionStatus.CONNECTED)
             self._availability.up()
@@ -280,9 +287,33 @@ class TedeeSession:
             command_timeout=self.config.command_timeout,
             on_notification=self._on_notification,
             on_lost=self._on_session_lost,
-            set_status=self._set_status,
+            set_status=self._attempt_status,
             connect_timeout=self.config.connect_timeout,
         )
+
+    def _attempt_status(self, status: ConnectionStatus) -> None:
+        """One status change per outage, not two per background attempt."""
+        if self._retrying and status in (
+            ConnectionStatus.CONNECTING,
+            ConnectionStatus.DISCONNECTED,
+        ):
+            return
+        self._set_status(status)
+
+    def _out_of_range_if_silent(self, err: SessionError) -> None:
+        silent = self._silent_for()
+        if (
+            err.reason == "cannot_connect"
+            and silent is not None
+            and silent >= self.config.out_of_range_silence
+            and self.status is not ConnectionStatus.OUT_OF_RANGE
+        ):
+            _LOGGER.info(
+                "%s is out of range: not heard for %.0f s and cannot connect",
+                self.name,
+                silent,
+            )
+            self._set_status(ConnectionStatus.OUT_OF_RANGE)
 
     async def _signed_time(self) -> tuple[bytes, bytes]:
         try:
@@ -304,6 +335,7 @@ class TedeeSession:
             _LOGGER.debug("%s: session lost: %s", self.name, err)
         if self.status is ConnectionStatus.CONNECTED:
             self._set_status(ConnectionStatus.DISCONNECTED)
+        self._retrying = self.always_connected  # reconnecting shows no "connecting"
         self._availability.lost()
         if self.always_connected:
             self._schedule_retry()

@@ -26,3 +26,6 @@ class SessionConfig:
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT  # one answer from the lock
     # A proxy that never answers must not hold an attempt (and the status) forever.
     connect_timeout: float = 20.0
+    # Not heard for this long and a connect failed: the lock is out of range (and
+    # waits for its next advertisement instead of a back-off).
+    out_of_range_silence: float = 30.0
