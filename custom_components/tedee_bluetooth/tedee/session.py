@@ -19,8 +19,6 @@ from typing import Any
 
 from .availability import Availability
 from .chores import (
-    async_fetch_logs,
-    async_give_time,
     async_keepalive,
     async_read_more,
 )
@@ -36,10 +34,11 @@ from .errors import (
     TrustedTimeError,
 )
 from .handshake import Attempt, async_establish, async_quietly
-from .notifications import Notification, NotificationCode, SimpleNotification
+from .outage import Outage
 from .scheduler import Scheduler
 from .session_config import SessionConfig
 from .session_listener import SessionListener, Spawner
+from .session_requests import LockRequests
 from .session_tasks import SessionTasks
 from .status import ConnectionStatus
 from .transport import Credentials
@@ -47,7 +46,7 @@ from .transport import Credentials
 _LOGGER = logging.getLogger(__name__)
 
 
-class TedeeSession:
+class TedeeSession(LockRequests):
     """The Bluetooth session with one lock."""
 
     def __init__(
@@ -85,8 +84,6 @@ class TedeeSession:
         self._credentials = credentials
         self._signed_time_source = signed_time
         self._renew_certificate = renew_certificate
-        self._silent_for = silent_for
-        self._retrying = False  # since a drop or failure: retries change no status
         self._client: TedeeLockClient | None = None
         self._connect_lock = asyncio.Lock()
         self._io_lock = asyncio.Lock()  # commands, log fetches, signed time
@@ -98,6 +95,13 @@ class TedeeSession:
             lambda: str(self.status),
             listener.session_changed,
         )
+        self._outage = Outage(
+            name,
+            self.config.out_of_range_silence,
+            silent_for,
+            lambda: self.status,
+            self._set_status,
+        )
         self._linger: asyncio.TimerHandle | None = None
         self._watchdog: asyncio.TimerHandle | None = None
         self._heard_since_drop = False
@@ -105,11 +109,6 @@ class TedeeSession:
         self._attempting = False  # a scheduled attempt was started
 
     # -- what the owner reads -------------------------------------------------------
-
-    @property
-    def established(self) -> bool:
-        """A PTLS session is up right now."""
-        return self._client is not None and self._client.established
 
     @property
     def available(self) -> bool:
@@ -265,12 +264,11 @@ class TedeeSession:
             except SessionError as err:
                 if err.reason == "not_registered":
                     self._availability.down()  # it will not talk to us at all
-                self._retrying = True
-                self._out_of_range_if_silent(err)
+                self._outage.failed(err)
                 self._schedule_retry()
                 raise
             self._client = client
-            self._retrying = False
+            self._outage.retrying = False
             self._scheduler.reset()
             self._set_status(ConnectionStatus.CONNECTED)
             self._availability.up()
@@ -287,33 +285,9 @@ class TedeeSession:
             command_timeout=self.config.command_timeout,
             on_notification=self._on_notification,
             on_lost=self._on_session_lost,
-            set_status=self._attempt_status,
+            set_status=self._outage.attempt_status,
             connect_timeout=self.config.connect_timeout,
         )
-
-    def _attempt_status(self, status: ConnectionStatus) -> None:
-        """One status change per outage, not two per background attempt."""
-        if self._retrying and status in (
-            ConnectionStatus.CONNECTING,
-            ConnectionStatus.DISCONNECTED,
-        ):
-            return
-        self._set_status(status)
-
-    def _out_of_range_if_silent(self, err: SessionError) -> None:
-        silent = self._silent_for()
-        if (
-            err.reason == "cannot_connect"
-            and silent is not None
-            and silent >= self.config.out_of_range_silence
-            and self.status is not ConnectionStatus.OUT_OF_RANGE
-        ):
-            _LOGGER.info(
-                "%s is out of range: not heard for %.0f s and cannot connect",
-                self.name,
-                silent,
-            )
-            self._set_status(ConnectionStatus.OUT_OF_RANGE)
 
     async def _signed_time(self) -> tuple[bytes, bytes]:
         try:
@@ -335,7 +309,7 @@ class TedeeSession:
             _LOGGER.debug("%s: session lost: %s", self.name, err)
         if self.status is ConnectionStatus.CONNECTED:
             self._set_status(ConnectionStatus.DISCONNECTED)
-        self._retrying = self.always_connected  # reconnecting shows no "connecting"
+        self._outage.retrying = self.always_connected  # no "connecting" per retry
         self._availability.lost()
         if self.always_connected:
             self._schedule_retry()
@@ -409,38 +383,6 @@ class TedeeSession:
             self.status is not ConnectionStatus.NOT_REGISTERED and not self._connecting
         ):
             self._schedule(0.0)
-
-    # -- what the lock says by itself ----------------------------------------------
-
-    def _on_notification(self, notification: Notification) -> None:
-        if isinstance(notification, SimpleNotification):
-            if notification.code == NotificationCode.NEED_DATE_TIME:
-                self._tasks.spawn(self._async_give_time(), "signed time")
-            elif notification.code == NotificationCode.HAS_LOGS:
-                self._tasks.spawn(self.async_fetch_logs(), "activity logs")
-            return
-        self._listener.session_notification(notification)
-
-    async def _async_give_time(self) -> None:
-        took = await async_give_time(self.name, self._io_lock, lambda: self._client)
-        if took is False:  # the session goes on; the status says what it lacks
-            self._set_status(ConnectionStatus.NO_TRUSTED_TIME)
-        elif took and self.established:
-            self._set_status(ConnectionStatus.CONNECTED)
-
-    async def async_fetch_logs(self) -> None:
-        """Fetch the waiting activity-log records on the current session."""
-        if self._fetching_logs:
-            return
-        self._fetching_logs = True
-        try:
-            records = await async_fetch_logs(
-                self.name, self._io_lock, lambda: self._client
-            )
-        finally:
-            self._fetching_logs = False
-        if records:
-            self._listener.session_logs(records)
 
     # -- status and availability ----------------------------------------------------
 

@@ -1,0 +1,62 @@
+"""What the status says while the session is down: one change per outage.
+
+Background retries after a drop or a failed attempt change no status (no flip to
+``connecting`` and back per attempt). A lock that Bluetooth has not heard for a
+while and that cannot be connected to is ``out_of_range``, said once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import logging
+
+from .errors import SessionError
+from .status import ConnectionStatus
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Outage:
+    """The status policy between a session going down and the next one."""
+
+    def __init__(
+        self,
+        name: str,
+        silence_limit: float,
+        silent_for: Callable[[], float | None],
+        status: Callable[[], ConnectionStatus],
+        set_status: Callable[[ConnectionStatus], None],
+    ) -> None:
+        """``silent_for()``: seconds since the lock was last heard (None: unknown)."""
+        self._name = name
+        self._silence_limit = silence_limit
+        self._silent_for = silent_for
+        self._status = status
+        self._set_status = set_status
+        self.retrying = False
+
+    def attempt_status(self, status: ConnectionStatus) -> None:
+        """What an attempt reports, unless it is only a retry going on."""
+        if self.retrying and status in (
+            ConnectionStatus.CONNECTING,
+            ConnectionStatus.DISCONNECTED,
+        ):
+            return
+        self._set_status(status)
+
+    def failed(self, err: SessionError) -> None:
+        """An attempt failed: from now on retrying; out of range if unheard."""
+        self.retrying = True
+        silent = self._silent_for()
+        if (
+            err.reason == "cannot_connect"
+            and silent is not None
+            and silent >= self._silence_limit
+            and self._status() is not ConnectionStatus.OUT_OF_RANGE
+        ):
+            _LOGGER.info(
+                "%s is out of range: not heard for %.0f s and cannot connect",
+                self._name,
+                silent,
+            )
+            self._set_status(ConnectionStatus.OUT_OF_RANGE)
