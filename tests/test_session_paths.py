@@ -141,7 +141,7 @@ async def test_expired_certificate_with_cloud_down_retries_setup(
 
 
 async def test_on_demand_refresh_failure_marks_unavailable(
-    hass: HomeAssistant, sim: Sim
+    hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
 ) -> None:
     await sim.setup({"connection_mode": "on_demand"})
     assert hass.states.get(LOCK).state == "locked"
@@ -149,6 +149,10 @@ async def test_on_demand_refresh_failure_marks_unavailable(
     await jump(hass, 301)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(LOCK).state == "unavailable"
+    # The log names the lock and does not claim a command was withheld.
+    assert "Could not connect to Front door over Bluetooth" in caplog.text
+    assert "{name}" not in caplog.text
+    assert "the command was not sent" not in caplog.text
 
 
 @pytest.mark.parametrize(
