@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import inspect
 import time
 from typing import Any
 
@@ -35,7 +34,7 @@ from custom_components.tedee_bluetooth.tedee.notifications import (
 from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient, State
 from simulator.link import SimulatedConnection
 
-from .virtual_time import on_virtual_clock
+from .virtual_time import all_tests_on_virtual_clock
 from .world import World
 
 
@@ -253,6 +252,4 @@ async def test_the_lock_accepts_a_sealed_signed_time_too(world: World) -> None:
 
 
 # Every test above runs on its own virtual-time loop (tests/virtual_time.py).
-for _name, _test in list(globals().items()):
-    if _name.startswith("test_") and inspect.iscoroutinefunction(_test):
-        globals()[_name] = on_virtual_clock(_test)
+all_tests_on_virtual_clock(globals())

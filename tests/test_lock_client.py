@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import inspect
 import logging
 import time
 
@@ -46,7 +45,7 @@ from custom_components.tedee_bluetooth.tedee.notifications import (
 from custom_components.tedee_bluetooth.tedee.record import REKEY_MARGIN
 from simulator.lock import SimulatedLock
 
-from .virtual_time import VirtualTimeLoop, on_virtual_clock
+from .virtual_time import VirtualTimeLoop, all_tests_on_virtual_clock
 from .world import World, fast_config, make_world
 
 
@@ -607,6 +606,4 @@ async def test_these_tests_run_on_the_virtual_clock() -> None:
 
 
 # Every test above runs on its own virtual-time loop (tests/virtual_time.py).
-for _name, _test in list(globals().items()):
-    if _name.startswith("test_") and inspect.iscoroutinefunction(_test):
-        globals()[_name] = on_virtual_clock(_test)
+all_tests_on_virtual_clock(globals())

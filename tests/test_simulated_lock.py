@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import base64
-import inspect
 from pathlib import Path
 import time
 
@@ -19,7 +18,7 @@ from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient
 from simulator.ptls_server import PTLSServer, ServerAlert, ServerState
 from simulator.wire import Alert
 
-from .virtual_time import on_virtual_clock
+from .virtual_time import all_tests_on_virtual_clock
 from .world import World
 
 SIMULATOR = Path(__file__).parent.parent / "simulator"
@@ -176,6 +175,4 @@ async def test_log_packages_fit_the_link(world: World) -> None:
 
 
 # Every test above runs on its own virtual-time loop (tests/virtual_time.py).
-for _name, _test in list(globals().items()):
-    if _name.startswith("test_") and inspect.iscoroutinefunction(_test):
-        globals()[_name] = on_virtual_clock(_test)
+all_tests_on_virtual_clock(globals())

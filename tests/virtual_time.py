@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 import functools
+import inspect
 import selectors
 from typing import Any, TypeVar
 
@@ -66,3 +67,10 @@ def on_virtual_clock(
         run_virtual(test(*args, **kwargs))
 
     return run
+
+
+def all_tests_on_virtual_clock(namespace: dict[str, Any]) -> None:
+    """Call at the end of a test module: every async test there runs virtually."""
+    for name, test in list(namespace.items()):
+        if name.startswith("test_") and inspect.iscoroutinefunction(test):
+            namespace[name] = on_virtual_clock(test)

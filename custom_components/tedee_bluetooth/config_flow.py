@@ -81,7 +81,6 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         self._discovered_name = ""
         self._pair_task: asyncio.Task[dict[str, Any]] | None = None
         self._progress_task: asyncio.Task[None] | None = None
-        self._pair_in_progress = False
         self._paired: dict[str, Any] | None = None
         self._pair_errors = ""
         self._pair_placeholders: dict[str, str] = {}
@@ -189,22 +188,19 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
                 async_pair(self.hass, self._cloud(self._key), self._key, self._lock),
                 f"{DOMAIN} pairing {self._lock.serial_number}",
             )
-        if not self._pair_task.done() or (
-            self._progress_task is not None and not self._progress_task.done()
-        ):
-            if self._progress_task is None:
-                self._progress_task = self.hass.async_create_background_task(
-                    _async_at_least(self._pair_task, PAIRING_SHOWN_AT_LEAST),
-                    f"{DOMAIN} pairing progress",
-                )
-            self._pair_in_progress = True
+        if self._progress_task is None and not self._pair_task.done():
+            self._progress_task = self.hass.async_create_background_task(
+                _async_at_least(self._pair_task, PAIRING_SHOWN_AT_LEAST),
+                f"{DOMAIN} pairing progress",
+            )
+        if self._progress_task is not None and not self._progress_task.done():
             return self.async_show_progress(
                 step_id="pair",
                 progress_action="pairing",
                 progress_task=self._progress_task,
                 description_placeholders=self._lock_placeholders(),
             )
-        self._progress_task = None
+        shown, self._progress_task = self._progress_task is not None, None
         task, self._pair_task = self._pair_task, None
         if (err := task.exception()) is None:
             self._paired = task.result()
@@ -213,8 +209,7 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
             LOGGER.debug("Pairing %s failed: %s", self._lock.serial_number, err)
             self._pair_errors, self._pair_placeholders = pairing_failure(err)
             next_step = "pair_failed"
-        if self._pair_in_progress:
-            self._pair_in_progress = False
+        if shown:
             return self.async_show_progress_done(next_step_id=next_step)
         # Done before its first wait (say, not in range): no progress was shown.
         return await (

@@ -6,6 +6,7 @@ registration is deleted again before the error is reported.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from bleak.backends.device import BLEDevice
@@ -85,6 +86,11 @@ def async_find_lock_address(hass: HomeAssistant, serial: str) -> str | None:
     return info.address if info is not None else None
 
 
+def freshest_device(hass: HomeAssistant, address: str) -> BLEDevice | None:
+    """The best connectable path (adapter or proxy) to ``address`` right now."""
+    return bluetooth.async_ble_device_from_address(hass, address, connectable=True)
+
+
 async def async_pair(
     hass: HomeAssistant, cloud: TedeeCloud, personal_key: str, lock: CloudLock
 ) -> dict[str, Any]:
@@ -131,11 +137,7 @@ async def _async_prove(
     hass: HomeAssistant, address: str, creds: Credentials, cloud: TedeeCloud
 ) -> None:
     """Connect, handshake and read the state once (test before configure)."""
-
-    def freshest(address: str) -> BLEDevice | None:
-        return bluetooth.async_ble_device_from_address(hass, address, connectable=True)
-
-    device = freshest(address)
+    device = freshest_device(hass, address)
     if device is None:
         raise PairingError("not_in_range")
 
@@ -144,7 +146,7 @@ async def _async_prove(
         return signed.datetime_bytes, signed.signature
 
     # The session's connector: stale links closed, the freshest path, HA's client.
-    connect = bleak_connector(f"Tedee lock {address}", freshest)
+    connect = bleak_connector(f"Tedee lock {address}", partial(freshest_device, hass))
     try:
         ble = await connect(device, lambda: None)
     except NotConnectedError as err:  # no slot free included

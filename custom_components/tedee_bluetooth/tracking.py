@@ -10,7 +10,7 @@ from homeassistant.components import bluetooth
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 
-from .pairing import async_find_lock_service_info
+from .pairing import async_find_lock_service_info, freshest_device
 from .tedee import serial_to_service_uuid
 
 # Home Assistant passes on only advertisements that differ from the last one, so a
@@ -57,18 +57,20 @@ class LockTracker:
 
     def freshest(self, address: str) -> BLEDevice | None:
         """The best connectable path to ``address`` right now."""
-        return bluetooth.async_ble_device_from_address(
-            self._hass, address, connectable=True
-        )
+        return freshest_device(self._hass, address)
 
     def silent_for(self) -> float | None:
         """Seconds since Bluetooth last heard the lock; None if it never did."""
+        info = self._last_heard()
+        return None if info is None else bluetooth.MONOTONIC_TIME() - info.time
+
+    def _last_heard(self) -> bluetooth.BluetoothServiceInfoBleak | None:
+        """The latest advertisement, passed on to callbacks or not."""
         if self.address is None:
             return None
-        info = bluetooth.async_last_service_info(
+        return bluetooth.async_last_service_info(
             self._hass, self.address, connectable=True
         )
-        return None if info is None else bluetooth.MONOTONIC_TIME() - info.time
 
     @callback
     def start(self) -> None:
@@ -121,11 +123,9 @@ class LockTracker:
     @callback
     def _check_history(self, _now: datetime) -> None:
         """While the session is down, an unchanged advertisement counts as heard."""
-        if self.address is None or not self._waiting():
+        if not self._waiting():
             return
-        info = bluetooth.async_last_service_info(
-            self._hass, self.address, connectable=True
-        )
+        info = self._last_heard()
         if info is None or (self._seen is not None and info.time <= self._seen):
             return
         self._seen = info.time

@@ -51,7 +51,7 @@ class Attempt:
     on_notification: Callable[[Notification], None]
     on_lost: Callable[[TedeeLockClient, Exception], None]
     set_status: Callable[[ConnectionStatus], None]
-    connect_timeout: float = 20.0  # the Bluetooth connect itself, retries included
+    connect_timeout: float  # the Bluetooth connect itself, retries included
 
 
 async def async_establish(

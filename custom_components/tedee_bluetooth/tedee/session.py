@@ -18,10 +18,7 @@ import time
 from typing import Any
 
 from .availability import Availability
-from .chores import (
-    async_keepalive,
-    async_read_more,
-)
+from .chores import async_keepalive, async_read_more
 from .client import TedeeLockClient
 from .connector import Connector
 from .const import AlertCode
