@@ -3,7 +3,10 @@
 Certificates are opaque to the integration. This layout is the simulator's own and
 the one the known-answer vectors use:
 ``len16(body) || DER ECDSA-SHA256 signature by the CA over body``, where
-``body = device_id u32 || expires_ms u64 || len16(mobile point) || mobile point``.
+``body = device_id u32 || expires_ms u64 || len16(mobile point) || mobile point``,
+optionally followed by ``user_id u32``: the account the lock logs as USER_ID for
+this mobile (a lock is offline, so who a mobile is can only come with its
+certificate). The vectors' certificates carry no user id.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class CertificateInfo:
     device_id: int
     not_after_ms: int
     mobile_point: bytes
+    user_id: int = 0  # 0: the certificate does not say
 
 
 class CertificateAuthority:
@@ -38,11 +42,14 @@ class CertificateAuthority:
         self.key = key or new_key()
         self.public_key = self.key.public_key()
 
-    def issue(self, device_id: int, mobile_point: bytes, not_after_ms: int) -> bytes:
+    def issue(
+        self, device_id: int, mobile_point: bytes, not_after_ms: int, user_id: int = 0
+    ) -> bytes:
         """Issue a certificate for ``mobile_point`` on lock ``device_id``."""
         body = (
             struct.pack(">IQH", device_id, not_after_ms, len(mobile_point))
             + mobile_point
+            + (struct.pack(">I", user_id) if user_id else b"")
         )
         signature = sign(self.key, hashlib.sha256(body).digest())
         return struct.pack(">H", len(body)) + body + signature
@@ -66,10 +73,11 @@ def verify_certificate(
     if not verify(ca_public, signature, hashlib.sha256(body).digest()):
         raise CertificateInvalid("certificate not signed by the cloud")
     device_id, not_after, point_size = struct.unpack_from(">IQH", body)
-    point = body[14:]
-    if len(point) != point_size:
+    point, rest = body[14 : 14 + point_size], body[14 + point_size :]
+    if len(point) != point_size or len(rest) not in (0, 4):
         raise CertificateInvalid("certificate key has the wrong length")
-    return CertificateInfo(device_id, not_after, point)
+    user_id = int(struct.unpack(">I", rest)[0]) if rest else 0
+    return CertificateInfo(device_id, not_after, point, user_id)
 
 
 def verify_time(

@@ -22,10 +22,20 @@ import uuid
 
 from aiohttp import web
 
+from . import cloud_activity
 from .ca import CertificateAuthority
+from .cloud_activity import ActivityItem
 from .lock_crypto import BadFrame, key_to_pem, new_key, point_key, point_of
 
-ALL_SCOPES = frozenset({"Device.Read", "Mobile.ReadWrite", "DeviceCertificate.Operate"})
+ALL_SCOPES = frozenset(
+    {
+        "Device.Read",
+        "Mobile.ReadWrite",
+        "DeviceCertificate.Operate",
+        cloud_activity.SCOPE,
+    }
+)
+FIRST_USER_ID = 1001
 RATE_LIMIT = 700
 RATE_WINDOW = 3600.0
 API_PREFIX = "/api/v37"
@@ -47,8 +57,10 @@ class CloudLockRecord:
 
 @dataclass
 class Account:
-    """A Tedee account: its locks and mobiles."""
+    """A Tedee account: its user, locks and mobiles."""
 
+    user_id: int = FIRST_USER_ID
+    user_name: str = "Demo User"
     locks: dict[int, CloudLockRecord] = field(default_factory=dict)
     mobiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: deque[float] = field(default_factory=deque)
@@ -84,6 +96,7 @@ class CloudState:
         self.cert_validity = timedelta(days=10)
         self.failures: list[InjectedFailure] = []
         self.request_log: list[tuple[str, str]] = []
+        self.activity: list[ActivityItem] = []
         # Line-wrap keys and certificates, as the vendor's samples do.
         self.wrap_base64 = False
         self.certify_another_key = False  # a certificate naming a key not ours
@@ -92,8 +105,33 @@ class CloudState:
         self, key: str, account: str = "demo", scopes: frozenset[str] = ALL_SCOPES
     ) -> None:
         """A Personal Access Key for ``account`` with ``scopes``."""
-        self.accounts.setdefault(account, Account())
+        self._account(account)
         self.keys[key] = (account, scopes)
+
+    def _account(self, name: str) -> Account:
+        """The account called ``name``; a new one gets the next user id."""
+        if name not in self.accounts:
+            self.accounts[name] = Account(
+                user_id=FIRST_USER_ID + len(self.accounts),
+                user_name=f"{name.title()} User",
+            )
+        return self.accounts[name]
+
+    def add_activity(
+        self, device_id: int, account: str | None, event: int, at: float | None = None
+    ) -> None:
+        """An entry in a lock's activity list, by ``account``'s user (None: nobody)."""
+        user = self.accounts[account] if account is not None else None
+        self.activity.append(
+            ActivityItem(
+                len(self.activity) + 1,
+                device_id,
+                user.user_id if user else None,
+                user.user_name if user else None,
+                event,
+                self.clock() if at is None else at,
+            )
+        )
 
     def reject_key(self, key: str) -> bool:
         """The user deleted ``key`` in the Tedee portal: every request gets 401."""
@@ -121,7 +159,11 @@ class CloudState:
     ) -> CloudLockRecord:
         """Put a lock on an account."""
         record = CloudLockRecord(device_id, serial, name, type, device_public_point)
-        self.accounts.setdefault(account, Account()).locks[device_id] = record
+        self._account(account).locks[device_id] = record
+        # What the owner's phone uploaded before: an unlock an hour ago.
+        self.add_activity(
+            device_id, account, cloud_activity.UNLOCKED_REMOTE, self.clock() - 3600
+        )
         return record
 
     def add_simulated_lock(self, account: str, lock: Any) -> CloudLockRecord:
@@ -151,7 +193,7 @@ class CloudState:
         acct.mobiles[mobile_id] = {"name": "test", "public_point": point}
         lock = acct.locks[device_id]
         expires = self.clock() + self.cert_validity.total_seconds()
-        cert = self.ca.issue(device_id, point, int(expires * 1000))
+        cert = self.ca.issue(device_id, point, int(expires * 1000), acct.user_id)
         return (
             key_to_pem(key),
             mobile_id,
@@ -320,6 +362,7 @@ class CloudApp:
             lock.id,
             mobile["public_point"],
             int(expires.timestamp() * 1000),
+            account.user_id,
         )
         enc = _b64_wrapped if self.state.wrap_base64 else _b64
         return _envelope(
@@ -342,6 +385,20 @@ class CloudApp:
             return account
         data, sig = self.state.ca.sign_time(int(self.state.clock() * 1000))
         return _envelope({"datetime": _b64(data), "signature": _b64(sig)})
+
+    async def activity(self, request: web.Request) -> web.Response:
+        """GET /my/deviceactivity: a lock's activity, newest first."""
+        account = self._authorize(request, cloud_activity.SCOPE)
+        if isinstance(account, web.Response):
+            return account
+        try:
+            device_id = int(request.query["deviceId"])
+            elements = int(request.query.get("elements", cloud_activity.MAX_ELEMENTS))
+        except (KeyError, ValueError):
+            return _envelope(None, 400, ["Invalid query"])
+        if device_id not in account.locks:
+            return _envelope(None, 404, ["Device not found"])
+        return _envelope(cloud_activity.page(self.state.activity, device_id, elements))
 
 
 STATE_KEY = web.AppKey("state", CloudState)
@@ -367,6 +424,7 @@ def make_app(state: CloudState) -> web.Application:
         f"{API_PREFIX}/my/devicecertificate/getformobile", api.certificate
     )
     app.router.add_get(f"{API_PREFIX}/datetime/getsignedtime", api.signed_time)
+    app.router.add_get(f"{API_PREFIX}/my/deviceactivity", api.activity)
     app.router.add_post(
         CONTROL_PREFIX + "/key/{key}/{action:reject|accept}", _control_key
     )

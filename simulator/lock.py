@@ -89,6 +89,17 @@ class LockConfig:
         return serial_service(self.serial)
 
 
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who moved the lock: the live notification's access id, the log's user id."""
+
+    access_id: int = 0
+    user_id: int = 0  # 0: nobody known (button, knob, auto-lock)
+
+
+NOBODY = Actor()
+
+
 @dataclass
 class Faults:
     """Injected failures; each one-shot counter is consumed as it fires."""
@@ -123,7 +134,11 @@ class Session:
 
     @property
     def access_id(self) -> int:
-        """The 4-byte access id the lock reports for this session's mobile."""
+        """The 4-byte access id the lock reports for this session's mobile.
+
+        Deliberately not the user id: PROTOCOL.md does not say the two share one
+        id space, so the simulator keeps them apart and the client must not mix them.
+        """
         digest = hashlib.sha256(self.server.mobile_point).digest()
         return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
@@ -157,6 +172,7 @@ class SimulatedLock:
         self.door = Door.CLOSED if self.config.has_door_sensor else Door.NOT_PAIRED
         self.jam_next = False
         self.logs: list[Entry] = []
+        self.certified_users: dict[bytes, int] = {}  # mobile key -> user id it logs
         self.connections: list[SimulatedConnection] = []
         self.executed: list[tuple[int, bytes]] = []  # commands run, for tests
         self.signed_time_writes: list[bool] = []  # True where it came sealed
@@ -332,6 +348,7 @@ class SimulatedLock:
             raise ServerAlert(Alert.INVALID_CERT, "certificate is for another lock")
         if info.not_after_ms <= self.clock() * 1000:
             raise ServerAlert(Alert.INVALID_CERT, "certificate expired")
+        self.certified_users[info.mobile_point] = info.user_id
         return info.mobile_point
 
     def _alert(self, conn: SimulatedConnection, code: Alert) -> None:
@@ -439,11 +456,13 @@ class SimulatedLock:
         if opcode == Op.GET_LOGS_TLV:
             return self._get_logs(conn)
         if opcode in (Op.LOCK, Op.UNLOCK, Op.PULL_SPRING):
-            return self._operate(opcode, params, Cause.REMOTE, session.access_id)
+            user_id = self.certified_users.get(session.server.mobile_point, 0)
+            actor = Actor(session.access_id, user_id)
+            return self._operate(opcode, params, Cause.REMOTE, actor)
         return Result.INVALID_PARAM, b""
 
     def _operate(
-        self, opcode: int, params: bytes, trigger: Cause, access_id: int
+        self, opcode: int, params: bytes, trigger: Cause, actor: Actor
     ) -> tuple[int, bytes]:
         if self.dismounted:
             return Result.DISMOUNTED, b""
@@ -455,7 +474,7 @@ class SimulatedLock:
         if opcode == Op.LOCK:
             if param not in (0x00, 0x02):
                 return Result.INVALID_PARAM, b""
-            self._start_move(State.LOCKING, State.LOCKED, trigger, access_id)
+            self._start_move(State.LOCKING, State.LOCKED, trigger, actor)
             return Result.SUCCESS, b""
         if opcode == Op.UNLOCK:
             if param > UnlockMode.WITHOUT_PULL:
@@ -465,7 +484,7 @@ class SimulatedLock:
                 State.UNLOCKING,
                 State.UNLOCKED,
                 trigger,
-                access_id,
+                actor,
                 pull_after=pull,
             )
             return Result.SUCCESS, b""
@@ -476,11 +495,11 @@ class SimulatedLock:
                 State.UNLOCKING,
                 State.UNLOCKED,
                 trigger,
-                access_id,
+                actor,
                 pull_after=True,
             )
         else:
-            self._start_pull(trigger, access_id)
+            self._start_pull(trigger, actor)
         return Result.SUCCESS, b""
 
     def _start_move(
@@ -488,36 +507,36 @@ class SimulatedLock:
         moving: State,
         target: State,
         trigger: Cause,
-        access_id: int,
+        actor: Actor,
         *,
         pull_after: bool = False,
     ) -> None:
-        self._set_state(moving, Status.OK, trigger, access_id)
+        self._set_state(moving, Status.OK, trigger, actor)
         jam, self.jam_next = self.jam_next, False
 
         def _finish() -> None:
             if jam:
-                self._set_state(State.UNKNOWN, Status.JAMMED, trigger, access_id)
-                self.record_event(Event.JAMMED, access_id)
+                self._set_state(State.UNKNOWN, Status.JAMMED, trigger, actor)
+                self.record_event(Event.JAMMED, actor.user_id)
                 return
-            self._set_state(target, Status.OK, trigger, access_id)
-            self.record_event(_event_for(target, trigger), access_id)
+            self._set_state(target, Status.OK, trigger, actor)
+            self.record_event(_event_for(target, trigger), actor.user_id)
             if pull_after:
-                self._start_pull(trigger, access_id)
+                self._start_pull(trigger, actor)
 
         self._move = asyncio.get_running_loop().call_later(
             self.config.move_time, _finish
         )
 
-    def _start_pull(self, trigger: Cause, access_id: int) -> None:
-        self._set_state(State.PULLING, Status.OK, trigger, access_id)
+    def _start_pull(self, trigger: Cause, actor: Actor) -> None:
+        self._set_state(State.PULLING, Status.OK, trigger, actor)
         loop = asyncio.get_running_loop()
 
         def _held() -> None:
-            self._set_state(State.PULL_SPRING, Status.OK, trigger, access_id)
+            self._set_state(State.PULL_SPRING, Status.OK, trigger, actor)
             self.record_event(
                 Event.PULLED_REMOTE if trigger == Cause.REMOTE else Event.PULLED_MANUAL,
-                access_id,
+                actor.user_id,
             )
             self._move = loop.call_later(
                 self.config.pull_hold,
@@ -525,19 +544,19 @@ class SimulatedLock:
                 State.UNLOCKED,
                 Status.OK,
                 trigger,
-                access_id,
+                actor,
             )
 
         self._move = loop.call_later(self.config.pull_time, _held)
 
     def _set_state(
-        self, state: State, status: Status, trigger: Cause, access_id: int
+        self, state: State, status: Status, trigger: Cause, actor: Actor
     ) -> None:
         self.state = state
         self.status = status
         self.notify_all(
             bytes([Note.LOCK_STATUS_CHANGE, state, status, trigger])
-            + struct.pack(">I", access_id)
+            + struct.pack(">I", actor.access_id)
             + bytes([self.door])
         )
 
@@ -607,23 +626,30 @@ class SimulatedLock:
                 State.UNLOCKING,
                 State.UNLOCKED,
                 Cause.BUTTON,
-                0,
+                NOBODY,
                 pull_after=self.config.auto_pull,
             )
         else:
-            self._start_move(State.LOCKING, State.LOCKED, Cause.BUTTON, 0)
+            self._start_move(State.LOCKING, State.LOCKED, Cause.BUTTON, NOBODY)
+
+    def operated_elsewhere(self, opcode: int, actor: Actor) -> int:
+        """Another phone, on a link of its own, sends LOCK, UNLOCK or PULL_SPRING.
+
+        Returns the lock's result code, as that phone would read it.
+        """
+        return self._operate(opcode, b"", Cause.REMOTE, actor)[0]
 
     def auto_lock(self) -> None:
         """The auto-lock timer fires."""
         if not self.moving and self.state != State.LOCKED:
-            self._start_move(State.LOCKING, State.LOCKED, Cause.AUTO_LOCK, 0)
+            self._start_move(State.LOCKING, State.LOCKED, Cause.AUTO_LOCK, NOBODY)
 
     def set_door(self, door_open: bool) -> None:
         """The door sensor reports open or closed."""
         if not self.config.has_door_sensor:
             raise RuntimeError("this lock has no door sensor")
         self.door = Door.OPEN if door_open else Door.CLOSED
-        self._set_state(self.state, self.status, Cause.DOOR_SENSOR, 0)
+        self._set_state(self.state, self.status, Cause.DOOR_SENSOR, NOBODY)
 
     def set_battery(self, level: int) -> None:
         """Battery level changes."""
