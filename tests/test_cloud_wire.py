@@ -17,9 +17,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 import pytest
 
-from custom_components.tedee_bluetooth.tedee import CloudError, TedeeCloud
+from custom_components.tedee_bluetooth.tedee import (
+    CloudError,
+    CloudScopeError,
+    TedeeCloud,
+)
 from custom_components.tedee_bluetooth.tedee.cloud import LOCKS_PER_PAGE
-from simulator.cloud import make_app
+from simulator.cloud import ALL_SCOPES, make_app
+from simulator.cloud_activity import SCOPE
 
 from .world import ACCOUNT, KEY, World
 
@@ -284,3 +289,57 @@ async def test_malformed_fields_are_a_server_error(
             await api.get_signed_time()
         else:
             await api.get_certificate("m", 1)
+
+
+def _result(result: Any) -> dict[str, Any]:
+    return {"success": True, "result": result, "errorMessages": [], "statusCode": 200}
+
+
+async def test_user_names_from_the_activity_list(serve: Serve) -> None:
+    """Both spellings of the name; entries without a user or with junk are skipped."""
+    api = await serve(
+        {
+            "/my/deviceactivity": (
+                200,
+                _result(
+                    [
+                        {"userId": 7, "username": "Anna (new name)", "event": 33},
+                        {"userId": 7, "username": "Anna", "event": 32},
+                        {"userId": 8, "userName": "Bob", "event": 32},
+                        {"userId": None, "username": None, "event": 34},
+                        {"userId": 9, "username": "", "event": 32},
+                        {"userId": "10", "username": "Text id", "event": 32},
+                        {"userId": True, "username": "Bool id", "event": 32},
+                        "not an entry",
+                    ]
+                ),
+            )
+        }
+    )
+    # Newest first: the newest name of a user is the current one.
+    assert await api.get_user_names(35800) == {7: "Anna (new name)", 8: "Bob"}
+
+
+@pytest.mark.parametrize("body", [{"not": "a list"}, None, 17])
+async def test_a_malformed_activity_list_is_an_error(serve: Serve, body: Any) -> None:
+    api = await serve({"/my/deviceactivity": (200, _result(body))})
+    with pytest.raises(CloudError, match="malformed activity list"):
+        await api.get_user_names(35800)
+
+
+async def test_activity_needs_its_own_scope(
+    world: World, session: aiohttp.ClientSession
+) -> None:
+    """The simulated cloud refuses a key without DeviceActivity.Read: a scope error."""
+    world.cloud.add_key(KEY, ACCOUNT, ALL_SCOPES - {SCOPE})
+    api, server = await _sim_cloud(world, session)
+    try:
+        with pytest.raises(CloudScopeError):
+            await api.get_user_names(world.lock.config.device_id)
+        world.cloud.add_key(KEY, ACCOUNT)
+        names = await api.get_user_names(world.lock.config.device_id)
+        assert names == {1001: "Acct User"}  # the owner's unlock an hour ago
+        with pytest.raises(CloudError):
+            await api.get_user_names(424242)  # not a lock of this account
+    finally:
+        await server.close()

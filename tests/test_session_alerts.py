@@ -318,7 +318,8 @@ async def test_activity_events_live_and_from_logs_without_duplicates(
     assert fired == ["unlocked_button"]
     state = hass.states.get(ACTIVITY)
     assert state.attributes["source"] == "lock"
-    assert state.attributes["access_id"] == 0
+    assert state.attributes["user_id"] is None  # a button has no user
+    assert "access_id" not in state.attributes
     assert sim.lock.logs == []  # fetched after HAS_LOGS, not fired twice
     sim.lock.record_event(EventId.POWER_ON, 0)
     await settle(hass, 0.1)
@@ -326,8 +327,10 @@ async def test_activity_events_live_and_from_logs_without_duplicates(
     assert hass.states.get(ACTIVITY).attributes["source"] == "activity_log"
     await hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
     await settle(hass, 0.15)
-    assert fired[-1] == "locked_remote"
-    assert hass.states.get(ACTIVITY).attributes["access_id"] > 0
+    assert fired == ["unlocked_button", "power_on", "locked_remote"]
+    # Our own lock, named as the lock logged it: this account's Tedee user.
+    attributes = hass.states.get(ACTIVITY).attributes
+    assert (attributes["user_id"], attributes["user_name"]) == (1001, "Acct User")
 
 
 async def test_diagnostics_and_logs_never_show_secrets(

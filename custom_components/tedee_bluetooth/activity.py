@@ -1,31 +1,59 @@
-"""Activity events: fired live from state changes and again from the lock's log.
+"""Activity events: one per operation, naming who did it where the lock says.
 
-The lock logs every operation, including the ones we saw happen live; a logged
-event that matches a live one from the last half minute is not fired twice.
+The lock logs every operation, including the ones we see happen live. "Who" has
+one documented source: the log's USER_ID, the Tedee user id the cloud's activity
+list names too. (The live notification's 4-byte id is undocumented, so it is not
+shown as a user.) So:
+
+- a live operation that has no user (button, knob, auto-lock, a jam) fires at once;
+- a live *remote* operation (an app, a bridge, Home Assistant) waits up to
+  ``WHO_WAIT`` for its log record and fires once, with the user it names, or
+  without one when the record does not come in time;
+- a logged operation that was not seen live fires with its user;
+- a logged operation already fired live within ``LIVE_EVENT_MEMORY`` is not
+  fired twice.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .models import ActivityEvent, event_from_log, event_from_status
 from .tedee import LockState, LockStatusChange
 from .tedee.logs import LogRecord
+from .tedee.notifications import Trigger
 
 LIVE_EVENT_MEMORY = 30.0  # seconds a live event suppresses the same logged event
+# The lock announces a new record at once and every 5 s until it is fetched.
+WHO_WAIT = 10.0
+
+Names = Callable[[int], str | None]
+
+
+@dataclass(slots=True)
+class _Live:
+    """An operation seen live; ``waiting`` while it waits to learn who did it."""
+
+    event: ActivityEvent
+    seen: float
+    waiting: CALLBACK_TYPE | None = None
 
 
 class ActivityFeed:
     """Listeners of one lock's activity, and the memory that keeps events single."""
 
-    def __init__(self, hass: HomeAssistant) -> None:
-        """No listeners yet."""
+    def __init__(self, hass: HomeAssistant, names: Names) -> None:
+        """No listeners yet; ``names`` gives a user id's name if it is known."""
         self._hass = hass
-        self._recent_live: deque[tuple[str, float]] = deque(maxlen=32)
+        self._names = names
+        self._recent_live: deque[_Live] = deque(maxlen=32)
         self._listeners: list[Callable[[ActivityEvent], None]] = []
 
     @callback
@@ -40,9 +68,19 @@ class ActivityFeed:
     ) -> None:
         """A live state change; fire the operation it completes, if any."""
         event = event_from_status(change, previous, dt_util.utcnow())
-        if event is not None:
-            self._recent_live.append((event.event_type, self._hass.loop.time()))
-            self._fire(event)
+        if event is None:
+            return
+        live = _Live(event, self._hass.loop.time())
+        self._recent_live.append(live)
+        if change.trigger == Trigger.REMOTE and not change.jammed:
+
+            @callback
+            def _no_record_in_time(_now: datetime) -> None:
+                self._fire_waiting(live, None)
+
+            live.waiting = async_call_later(self._hass, WHO_WAIT, _no_record_in_time)
+        else:
+            self._fire(event.by(None, None))
 
     @callback
     def logged(self, records: list[LogRecord]) -> None:
@@ -50,17 +88,41 @@ class ActivityFeed:
         now = self._hass.loop.time()
         for record in records:
             event = event_from_log(record)
-            if event is None or self._consume_live(event.event_type, now):
+            if event is None:
                 continue
-            self._fire(event)
+            user_id = record.user_id or None  # 0: the lock does not know
+            live = self._consume_live(event.event_type, now)
+            if live is None:
+                self._fire(event.by(user_id, self._name(user_id)))
+            elif live.waiting is not None:
+                live.waiting()
+                self._fire_waiting(live, user_id)
 
-    def _consume_live(self, event_type: str, now: float) -> bool:
-        for item in self._recent_live:
-            kind, seen = item
-            if kind == event_type and now - seen < LIVE_EVENT_MEMORY:
-                self._recent_live.remove(item)
-                return True
-        return False
+    @callback
+    def async_stop(self) -> None:
+        """Forget waiting operations (the entry unloads; nobody listens)."""
+        for live in self._recent_live:
+            if live.waiting is not None:
+                live.waiting()
+                live.waiting = None
+        self._recent_live.clear()
+
+    def _fire_waiting(self, live: _Live, user_id: int | None) -> None:
+        """The remote operation, now that its record came or the wait is over."""
+        live.waiting = None
+        self._fire(live.event.by(user_id, self._name(user_id)))
+
+    def _name(self, user_id: int | None) -> str | None:
+        return None if user_id is None else self._names(user_id)
+
+    def _consume_live(self, event_type: str, now: float) -> _Live | None:
+        """The oldest remembered live operation of this type, taken from memory."""
+        for live in self._recent_live:
+            recent = now - live.seen < LIVE_EVENT_MEMORY
+            if live.event.event_type == event_type and recent:
+                self._recent_live.remove(live)
+                return live
+        return None
 
     def _fire(self, event: ActivityEvent) -> None:
         for listener in list(self._listeners):

@@ -24,6 +24,7 @@ from .const import (
     CONF_CONNECTION_MODE,
     CONF_FIRMWARE,
     CONF_HAS_DOOR_SENSOR,
+    CONF_LOCK_ID,
     CONF_PERSONAL_KEY,
     CONF_PULL_ON_UNLOCK,
     CONF_REFRESH_INTERVAL,
@@ -57,6 +58,7 @@ from .tedee import (
 )
 from .tracking import LockTracker
 from .translate import command_error, translated
+from .user_names import UserNames
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -104,7 +106,16 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         )
         self.cloud = tedee_cloud(hass, entry.data[CONF_PERSONAL_KEY])
         self.certificates = CertificateKeeper(hass, entry, self.cloud, self._cloud_lock)
-        self.activity = ActivityFeed(hass)
+        self.user_names = UserNames(
+            hass,
+            entry.title,
+            self.cloud,
+            entry.data[CONF_LOCK_ID],
+            lambda coro: entry.async_create_background_task(
+                hass, coro, f"{DOMAIN} {self.serial} user names"
+            ),
+        )
+        self.activity = ActivityFeed(hass, self.user_names.name_of)
         self.session = TedeeSession(
             entry.title,
             self,
@@ -158,12 +169,14 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             LOGGER.debug("%s: first read failed: %s", self.name, err)
             raise ConfigEntryNotReady(**translated(None, self.name)) from err
         self.tracker.start()
+        self.user_names.async_lookup()  # so the first events can name their users
 
     async def async_shutdown(self) -> None:
         """Stop everything and close the link (unload or Home Assistant stop)."""
         await super().async_shutdown()
         self.tracker.stop()
         self.certificates.stop()
+        self.activity.async_stop()
         await self.session.async_stop()
 
     @callback

@@ -71,6 +71,11 @@ class ActivityEvent:
     event_type: str
     attributes: dict[str, Any]
 
+    def by(self, user_id: int | None, user_name: str | None) -> ActivityEvent:
+        """The event naming who did it (both None: the lock does not say)."""
+        who = {"user_id": user_id, "user_name": user_name}
+        return ActivityEvent(self.event_type, {**who, **self.attributes})
+
 
 _TRIGGER_SUFFIX: dict[int, str] = {
     Trigger.BUTTON: "button",
@@ -149,10 +154,7 @@ def event_from_status(
         return None
     if event_type != "jammed":
         event_type += "_" + _TRIGGER_SUFFIX.get(change.trigger, "manual")
-    return ActivityEvent(
-        event_type,
-        {"access_id": change.access_id, "timestamp": now.isoformat(), "source": "lock"},
-    )
+    return ActivityEvent(event_type, {"timestamp": now.isoformat(), "source": "lock"})
 
 
 def event_from_log(record: LogRecord) -> ActivityEvent | None:
@@ -162,7 +164,6 @@ def event_from_log(record: LogRecord) -> ActivityEvent | None:
     return ActivityEvent(
         _LOG_EVENTS.get(record.event_id, "other"),
         {
-            "user_id": record.user_id,
             "timestamp": record.timestamp.isoformat(),
             "log_event": record.event_name,
             "source": "activity_log",

@@ -33,6 +33,8 @@ OPERATING_SYSTEM_OTHER = 3
 SCOPE_DEVICE_READ = "Device.Read"
 SCOPE_MOBILE = "Mobile.ReadWrite"
 SCOPE_CERTIFICATE = "DeviceCertificate.Operate"
+SCOPE_ACTIVITY = "DeviceActivity.Read"  # optional: only for user names
+ACTIVITY_PAGE = 200  # the most the cloud lists at once
 
 LOCK_TYPE_PRO = 2
 LOCK_TYPE_GO = 4
@@ -258,6 +260,31 @@ class TedeeCloud:
         if len(dt) != 8 or not sig:
             raise CloudServerError("malformed signed time: wrong field sizes")
         return SignedTime(dt, sig)
+
+    async def get_user_names(self, device_id: int) -> dict[int, str]:
+        """User id -> name, from the newest page of a lock's activity list.
+
+        Entries without a user, or with a field we cannot read, are skipped: the
+        names only decorate events. The docs spell the name both ``username`` and
+        ``userName``; either is taken.
+        """
+        result = await self._request(
+            "GET",
+            "/my/deviceactivity",
+            SCOPE_ACTIVITY,
+            params={"deviceId": str(device_id), "elements": str(ACTIVITY_PAGE)},
+        )
+        if not isinstance(result, list):
+            raise CloudServerError("malformed activity list from the Tedee cloud")
+        names: dict[int, str] = {}
+        for item in result:
+            if not isinstance(item, dict):
+                continue
+            user_id = item.get("userId")
+            name = item.get("username", item.get("userName"))
+            if type(user_id) is int and user_id > 0 and isinstance(name, str) and name:
+                names.setdefault(user_id, name)  # newest first: the current name
+        return names
 
 
 def _firmware(versions: Any) -> dict[str, Any]:
