@@ -79,6 +79,31 @@ async def test_key_rejected_when_the_lock_needs_time_starts_reauth(
     assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
 
 
+async def test_the_same_key_accepted_again_brings_the_lock_back(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Reauth with the key the cloud refused, now valid again: the entry reloads."""
+    entry = await sim.setup()
+    sim.world.cloud.reject_key(KEY)
+    sim.lock.lose_trusted_time()
+    await settle(hass, 0.1)
+    assert hass.states.get(STATUS).state == "no_trusted_time"
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}  # still refused
+    sim.world.cloud.accept_key(KEY)
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    assert result["reason"] == "reauth_successful"
+    await settle(hass, 1)
+    assert entry.state is ConfigEntryState.LOADED
+    assert sim.lock.trusted_time  # the signed time went through with the key
+    assert hass.states.get(STATUS).state == "connected"
+
+
 async def test_no_trusted_time_and_cloud_down(hass: HomeAssistant, sim: Sim) -> None:
     sim.lock.trusted_time = False
     for _ in range(5):

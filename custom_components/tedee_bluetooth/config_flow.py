@@ -350,11 +350,12 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
                     # The entry's update listener reloads it (a new key): calling
                     # async_update_reload_and_abort beside a listener is deprecated
                     # from Home Assistant 2026.6 and stops working in 2026.12.
-                    self.hass.config_entries.async_update_entry(
+                    changed = self.hass.config_entries.async_update_entry(
                         entry, data={**entry.data, CONF_PERSONAL_KEY: key}
                     )
-                    if entry.state is not ConfigEntryState.LOADED:
-                        # Setup failed, so no listener is registered: reload here.
+                    if not changed or entry.state is not ConfigEntryState.LOADED:
+                        # The same key works again (nothing changed for the listener),
+                        # or setup failed (no listener): reload here.
                         self.hass.config_entries.async_schedule_reload(entry.entry_id)
                     reauth = self.source != SOURCE_RECONFIGURE
                     return self.async_abort(
