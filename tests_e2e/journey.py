@@ -7,27 +7,20 @@ process it started. Exit status 0 means the whole journey worked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 import os
 from pathlib import Path
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", ROOT / "artifacts" / "e2e"))
+from .harness import ARTIFACTS, KEY, STEP_TIMEOUT_MS, develop
+from .living import LivingWithIt
+
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-KEY = "demo-personal-access-key"
-STEP_TIMEOUT_MS = 30_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -38,63 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def develop(config: Path, extra: list[str]) -> Iterator[str]:
-    """Run scripts/develop; yield the Home Assistant URL; stop it all afterwards."""
-    port, cloud_port = free_port(), free_port()
-    log = (ARTIFACTS / "develop.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(ROOT / "scripts" / "develop"),
-            "--port",
-            str(port),
-            "--cloud-port",
-            str(cloud_port),
-            "--config",
-            str(config),
-            *extra,
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("scripts/develop exited; see develop.log")
-            try:
-                with urllib.request.urlopen(f"{url}/manifest.json", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "Home Assistant did not answer within 120 s"
-                    ) from None
-                time.sleep(1)
-        yield url
-    finally:
-        # The group may already be gone when develop exited on its own.
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
 
 
 class Journey:
@@ -114,10 +50,20 @@ class Journey:
         page = self.page
         page.goto(self.url)
         page.get_by_role("button", name="Create my smart home").click()
-        page.get_by_label("Name", exact=True).fill("Demo User")
-        page.get_by_label("Username").fill("demo")
-        page.get_by_label("Password", exact=True).fill("demo-password-123")
-        page.get_by_label("Confirm password").fill("demo-password-123")
+        # The form focuses its first field once it has rendered; typing before then
+        # put the confirmation into the name field when that focus came mid-way.
+        page.wait_for_load_state("networkidle")
+        expect(page.get_by_label("Name", exact=True)).to_be_focused()
+        fields = {
+            page.get_by_label("Name", exact=True): "Demo User",
+            page.get_by_label("Username"): "demo",
+            page.get_by_label("Password", exact=True): "demo-password-123",
+            page.get_by_label("Confirm password"): "demo-password-123",
+        }
+        for field, value in fields.items():
+            field.fill(value)
+        for field, value in fields.items():
+            expect(field).to_have_value(value)
         self.shot("onboarding-user")
         page.get_by_role("button", name="Create account").click()
         # Location, country, analytics, discovered integrations: accept the defaults.
@@ -256,6 +202,11 @@ def main() -> int:
                 journey.device_page()
                 journey.unlock_and_lock()
                 journey.discovery_consumed()
+                living = LivingWithIt(page, url, journey.shot)
+                living.automation_in_the_ui()
+                living.out_of_range_and_back()
+                living.reauthentication()
+                living.restart_from_the_ui()
             except Exception:
                 journey.shot("failure")
                 raise

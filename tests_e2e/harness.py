@@ -1,0 +1,75 @@
+"""The processes behind the browser test: scripts/develop on free ports, stopped on exit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", ROOT / "artifacts" / "e2e"))
+KEY = "demo-personal-access-key"  # the simulated cloud's demo key
+STEP_TIMEOUT_MS = 30_000
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def develop(config: Path, extra: list[str]) -> Iterator[str]:
+    """Run scripts/develop; yield the Home Assistant URL; stop it all afterwards."""
+    port, cloud_port = free_port(), free_port()
+    log = (ARTIFACTS / "develop.log").open("w")
+    proc = subprocess.Popen(
+        [
+            str(ROOT / "scripts" / "develop"),
+            "--port",
+            str(port),
+            "--cloud-port",
+            str(cloud_port),
+            "--config",
+            str(config),
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("scripts/develop exited; see develop.log")
+            try:
+                with urllib.request.urlopen(f"{url}/manifest.json", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        "Home Assistant did not answer within 120 s"
+                    ) from None
+                time.sleep(1)
+        yield url
+    finally:
+        # The group may already be gone when develop exited on its own.
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()

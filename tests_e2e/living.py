@@ -1,0 +1,259 @@
+"""Browser test, after setup: what living with the lock brings.
+
+An automation made in the UI, the lock out of range and back, the cloud refusing
+the key (reauthentication), and a restart from the UI. The hallway actions (the
+simulated lock and cloud) are called through the page's own Home Assistant
+connection, as Developer tools would; everything a user checks is read on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import re
+import time
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from .harness import KEY, STEP_TIMEOUT_MS
+
+HASS = "document.querySelector('home-assistant').hass"
+LOCK = "lock.front_door"
+STATUS = "sensor.front_door_connection_status"
+ACTIVITY = "event.front_door_activity"
+AUTOMATION_YAML = """alias: Button pressed at the front door
+description: Made in the browser test
+triggers:
+  - trigger: state
+    entity_id: event.front_door_activity
+    not_from: unavailable
+conditions:
+  - condition: template
+    value_template: "{{ trigger.to_state.attributes.event_type in ['locked_button', 'unlocked_button'] }}"
+actions:
+  - action: persistent_notification.create
+    data:
+      title: Front door
+      message: "{{ trigger.to_state.attributes.event_type }}"
+mode: queued
+"""
+
+
+class LivingWithIt:
+    """The steps after pairing, each ending in a screenshot."""
+
+    def __init__(self, page: Page, url: str, shot: Callable[[str], None]) -> None:
+        self.page = page
+        self.url = url
+        self.shot = shot
+        self.timings: dict[str, float] = {}
+
+    # -- talking to Home Assistant through the page ------------------------------------
+
+    def action(
+        self, domain: str, service: str, data: dict[str, Any] | None = None
+    ) -> None:
+        """Call an action over the frontend's connection (as Developer tools does)."""
+        self.page.evaluate(
+            f"([d, s, data]) => {HASS}.callService(d, s, data)",
+            [domain, service, data or {}],
+        )
+
+    def state(self, entity_id: str) -> str | None:
+        result = self.page.evaluate(
+            f"(id) => {HASS}?.states?.[id]?.state ?? null", entity_id
+        )
+        return None if result is None else str(result)
+
+    def wait_state(self, entity_id: str, state: str, limit: float) -> float:
+        """Seconds until ``entity_id`` shows ``state``; fails after ``limit`` s."""
+        start = time.monotonic()
+        self.page.wait_for_function(
+            f"([id, s]) => {HASS}?.states?.[id]?.state === s",
+            arg=[entity_id, state],
+            timeout=limit * 1000,
+            polling=100,
+        )
+        return time.monotonic() - start
+
+    def runs(self, automation_id: str) -> int:
+        """How often the automation's actions ran (a stopped condition is no run)."""
+        traces = self.page.evaluate(
+            f"(id) => {HASS}.callWS({{type: 'trace/list', domain: 'automation', item_id: id}})",
+            automation_id,
+        )
+        return sum(trace.get("script_execution") == "finished" for trace in traces)
+
+    def record_states(self, entity_id: str) -> None:
+        """From now on, every state of ``entity_id`` lands in ``window.__states``."""
+        self.page.evaluate(
+            f"""async (id) => {{
+                window.__states = [];
+                await {HASS}.connection.subscribeEvents((event) => {{
+                    if (event.data.entity_id === id)
+                        window.__states.push(event.data.new_state?.state ?? null);
+                }}, "state_changed");
+            }}""",
+            entity_id,
+        )
+
+    def open_menu(self) -> None:
+        """The page's ⋮ menu, top right, opened from the keyboard.
+
+        A pointer click lands on the icon drawn over the button, which the 2026
+        frontend does not take as a click on its menu.
+        """
+        menu = self.page.get_by_role("button", name="Menu").filter(visible=True).last
+        menu.focus()
+        self.page.keyboard.press("Enter")
+
+    def timed(self, name: str, seconds: float) -> None:
+        self.timings[name] = seconds
+        print(f"  {name}: {seconds:.1f} s", flush=True)
+
+    # -- the steps ----------------------------------------------------------------------
+
+    def automation_in_the_ui(self) -> None:
+        """Made in the editor; fires once per button press, not on a reload."""
+        page = self.page
+        page.goto(f"{self.url}/config/automation/edit/new")
+        expect(page.get_by_role("button", name="Add trigger")).to_be_visible()
+        self.open_menu()
+        page.get_by_role("menuitem", name="Edit in YAML").click()
+        editor = page.locator("ha-code-editor .cm-content").first
+        expect(editor).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(AUTOMATION_YAML)
+        self.shot("automation-yaml")
+        page.get_by_role("button", name="Save").first.click()
+        # The first save asks for the name. The dialog's fields are slotted, so they
+        # are found from the page; its button ("Rename" in 2025.4, "Save" later)
+        # comes after the editor's own Save button.
+        expect(page.get_by_role("textbox", name=re.compile("^Name"))).to_have_value(
+            "Button pressed at the front door", timeout=STEP_TIMEOUT_MS
+        )
+        page.get_by_role("button", name=re.compile("^(Rename|Save)$")).last.click()
+        page.wait_for_url(re.compile(r"/config/automation/edit/(?!new)[^/]+$"))
+        automation_id = page.url.rsplit("/", 1)[1]
+        self.shot("automation-saved")
+        self.record_states(ACTIVITY)
+        self.action("tedee_sim", "press_button")
+        deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+        while self.runs(automation_id) == 0:
+            assert time.monotonic() < deadline, "the automation never ran"
+            page.wait_for_timeout(200)
+        # A reload makes the activity entity unavailable and brings it back.
+        self.action("homeassistant", "reload_config_entry", {"entity_id": LOCK})
+        page.wait_for_function(
+            "() => window.__states.includes('unavailable')"
+            " && window.__states.at(-1) !== 'unavailable'",
+            timeout=STEP_TIMEOUT_MS,
+        )
+        self.wait_state(STATUS, "connected", 60)
+        page.wait_for_timeout(3000)  # anything the reload would trigger, it has by now
+        assert self.runs(automation_id) == 1, "the automation ran again on reload"
+        # What the user sees: one notification from it, not two.
+        page.locator("ha-sidebar").get_by_text("Notifications", exact=True).click()
+        ours = page.get_by_text("unlocked_button", exact=True)
+        expect(ours).to_have_count(1)
+        expect(ours).to_be_visible()
+        page.wait_for_timeout(500)  # the drawer slides in
+        self.shot("automation-ran-once-not-again-after-reload")
+        page.keyboard.press("Escape")
+
+    def out_of_range_and_back(self) -> None:
+        """The status says so within a bounded time; back in range, quickly available."""
+        self.device_page()
+        self.action("tedee_sim", "out_of_range")
+        self.timed(
+            "out of range shown after", self.wait_state(STATUS, "out_of_range", 180)
+        )
+        self.expect_status("Out of range")
+        self.shot("out-of-range")
+        self.action("tedee_sim", "into_range")
+        self.timed("available again after", self.wait_state(STATUS, "connected", 60))
+        self.expect_status("Connected")
+        self.shot("back-in-range")
+
+    def reauthentication(self) -> None:
+        """The cloud refuses the key; a new key is asked for and taken in the UI."""
+        page = self.page
+        self.action("tedee_sim", "reject_key", {"key": KEY})
+        self.action("tedee_sim", "lose_time")  # the lock asks for a signed time
+        page.goto(f"{self.url}/config/integrations/dashboard")
+        button = page.get_by_role(
+            "button", name=re.compile("^Re(authenticate|configure)$")
+        )
+        expect(button.first).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        self.shot("reauth-needed")
+        button.first.click()
+        field = page.locator("input[name=personal_access_key]")
+        expect(field).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        field.fill(KEY)
+        page.get_by_role("button", name="Submit").click()
+        expect(
+            page.get_by_text(
+                "The Tedee cloud does not accept this Personal Access Key."
+            )
+        ).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        self.shot("reauth-key-still-refused")
+        self.action("tedee_sim", "accept_key", {"key": KEY})  # a valid key again
+        field.fill(KEY)  # a refused key is not kept in the form
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text("The key was updated.")).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
+        self.shot("reauth-done")
+        close = page.get_by_role("button", name="Close", exact=True).filter(
+            visible=True
+        )
+        close.last.click()
+        expect(button).to_have_count(0, timeout=STEP_TIMEOUT_MS)  # nothing left to do
+        self.wait_state(STATUS, "connected", 60)
+
+    def restart_from_the_ui(self) -> None:
+        """Settings, restart; the lock is connected again afterwards."""
+        page = self.page
+        page.goto(f"{self.url}/config/dashboard")
+        self.open_menu()
+        page.get_by_role("menuitem", name="Restart Home Assistant").click()
+        expect(page.get_by_text("Advanced options")).to_be_visible()
+        page.wait_for_timeout(500)  # the dialog's opening animation
+        self.shot("restart-dialog")
+        # The item, not the dialog's title of the same words.
+        page.get_by_text("Interrupts all running automations and scripts.").click()
+        confirm = page.get_by_role("button", name="Restart", exact=True).filter(
+            visible=True
+        )
+        expect(confirm.last).to_be_visible()
+        page.wait_for_timeout(500)
+        self.shot("restart-confirm")
+        started = time.monotonic()
+        confirm.last.click()
+        page.wait_for_function(
+            f"() => {HASS}?.connected === false", timeout=STEP_TIMEOUT_MS
+        )
+        # Only a reconnected frontend has fresh states: the old ones still say connected.
+        page.wait_for_function(f"() => {HASS}?.connected === true", timeout=120_000)
+        self.wait_state(STATUS, "connected", 120 - (time.monotonic() - started))
+        self.timed("connected again after the restart", time.monotonic() - started)
+        self.device_page()
+        self.expect_status("Connected")
+        self.shot("after-restart")
+
+    def expect_status(self, text: str) -> None:
+        """The device page's Diagnostic card shows this connection status."""
+        # The card's rows are slotted: only the accessibility tree reads them whole.
+        expect(self.page.locator("body")).to_match_aria_snapshot(
+            f"- list: Connection status {text}", timeout=STEP_TIMEOUT_MS
+        )
+        self.page.get_by_role("heading", name="Diagnostic").scroll_into_view_if_needed()
+
+    def device_page(self) -> None:
+        page = self.page
+        page.goto(f"{self.url}/config/devices/dashboard")
+        page.get_by_text("Front door", exact=True).first.click()
+        expect(page.get_by_text("Connection status").first).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
