@@ -31,6 +31,7 @@ def readme_automations() -> list[dict[str, Any]]:
 
 
 async def _set_up(hass: HomeAssistant, alias: str) -> list[ServiceCall]:
+    """The example with its action recorded instead, the action's data kept."""
     (example,) = [a for a in readme_automations() if a["alias"] == alias]
     calls: list[ServiceCall] = []
 
@@ -39,7 +40,8 @@ async def _set_up(hass: HomeAssistant, alias: str) -> list[ServiceCall]:
         calls.append(call)
 
     hass.services.async_register("test", "record", _record)
-    example = {**example, "actions": [{"action": "test.record"}]}
+    data = example["actions"][0].get("data", {})
+    example = {**example, "actions": [{"action": "test.record", "data": data}]}
     assert await async_setup_component(hass, automation.DOMAIN, {"automation": example})
     await hass.async_block_till_done()
     return calls
@@ -79,3 +81,21 @@ async def test_keypad_example_fires_once_per_keypad_unlock(
     await until_state(hass, LOCK, "unlocked", limit=31)  # as the button left it
     await jump(hass, 5)
     assert len(calls) == 2
+
+
+async def test_who_unlocked_example_names_the_user_once(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = await sim.setup()
+    calls = await _set_up(hass, "Who unlocked")
+    await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    await settle(hass, 1)
+    assert [call.data["message"] for call in calls] == [
+        "Front door unlocked by Acct User"
+    ]
+    sim.lock.press_button()  # locks at the button: not a remote unlock
+    await settle(hass, 1)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await until_state(hass, LOCK, "locked")
+    await jump(hass, 60)
+    assert len(calls) == 1

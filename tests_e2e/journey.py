@@ -203,6 +203,7 @@ def main() -> int:
                 journey.unlock_and_lock()
                 journey.discovery_consumed()
                 living = LivingWithIt(page, url, journey.shot)
+                living.activity_says_who()
                 living.automation_in_the_ui()
                 living.out_of_range_and_back()
                 living.reauthentication()
