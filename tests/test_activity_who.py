@@ -45,6 +45,13 @@ def watch_events(hass: HomeAssistant) -> list[dict[str, Any]]:
     return events
 
 
+async def set_up_and_watch(hass: HomeAssistant, sim: Sim) -> list[dict[str, Any]]:
+    """The lock set up and its first reads done; its activity events from now on."""
+    await sim.setup()
+    await settle(hass, 0.1)
+    return watch_events(hass)
+
+
 def who(attributes: dict[str, Any]) -> tuple[int | None, str | None]:
     return attributes["user_id"], attributes["user_name"]
 
@@ -65,9 +72,7 @@ def add_guest(sim: Sim) -> int:
 async def test_own_unlock_names_the_user_and_fires_once(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    await sim.setup()
-    await settle(hass, 0.1)
-    events = watch_events(hass)
+    events = await set_up_and_watch(hass, sim)
     await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
     await settle(hass, 1)
     assert [e["event_type"] for e in events] == ["unlocked_remote"]
@@ -85,9 +90,7 @@ async def test_a_guest_phone_is_named_not_shown_as_its_access_id(
     device = sim.lock.config.device_id
     # The guest's phone uploaded an earlier unlock: the cloud knows their name.
     sim.world.cloud.add_activity(device, "guest", cloud_activity.UNLOCKED_REMOTE)
-    await sim.setup()
-    await settle(hass, 0.1)
-    events = watch_events(hass)
+    events = await set_up_and_watch(hass, sim)
     assert (
         sim.lock.operated_elsewhere(Op.UNLOCK, Actor(GUEST_ACCESS, guest))
         == Result.SUCCESS
@@ -101,9 +104,7 @@ async def test_a_guest_phone_is_named_not_shown_as_its_access_id(
 async def test_a_remote_operation_waits_for_its_record_no_longer_than_the_bound(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    await sim.setup()
-    await settle(hass, 0.1)
-    events = watch_events(hass)
+    events = await set_up_and_watch(hass, sim)
     sim.lock.faults.logs_busy = 10**6  # the log cannot be read for now
     await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
     await settle(hass, WHO_WAIT - 1)
@@ -121,9 +122,7 @@ async def test_a_remote_operation_waits_for_its_record_no_longer_than_the_bound(
 async def test_button_and_auto_lock_fire_at_once_without_a_user(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    await sim.setup()
-    await settle(hass, 0.1)
-    events = watch_events(hass)
+    events = await set_up_and_watch(hass, sim)
     sim.lock.press_button()
     await settle(hass, 0.05)  # the move (30 ms) is over; the log is not read yet
     assert [e["event_type"] for e in events] == ["unlocked_button"]
@@ -208,9 +207,7 @@ async def test_a_key_without_the_activity_scope_still_names_user_ids(
     hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
 ) -> None:
     sim.world.cloud.add_key(KEY, ACCOUNT, ALL_SCOPES - {cloud_activity.SCOPE})
-    await sim.setup()
-    await settle(hass, 0.1)
-    events = watch_events(hass)
+    events = await set_up_and_watch(hass, sim)
     for _ in range(2):
         await hass.services.async_call(
             "lock", "unlock", {"entity_id": LOCK}, blocking=True

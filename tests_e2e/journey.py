@@ -18,7 +18,7 @@ import time
 from playwright.sync_api import Page, expect, sync_playwright
 
 from .harness import ARTIFACTS, KEY, STEP_TIMEOUT_MS, develop
-from .living import LivingWithIt
+from .living import LivingWithIt, open_device_page
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -131,8 +131,7 @@ class Journey:
 
     def device_page(self) -> None:
         page = self.page
-        page.goto(f"{self.url}/config/devices/dashboard")
-        page.get_by_text("Front door", exact=True).first.click()
+        open_device_page(page, self.url)
         expect(page.get_by_text("Tedee GO").first).to_be_visible(
             timeout=STEP_TIMEOUT_MS
         )

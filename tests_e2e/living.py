@@ -279,9 +279,13 @@ class LivingWithIt:
         heading.evaluate("(el) => el.scrollIntoView({block: 'center'})")
 
     def device_page(self) -> None:
-        page = self.page
-        page.goto(f"{self.url}/config/devices/dashboard")
-        page.get_by_text("Front door", exact=True).first.click()
-        expect(page.get_by_text("Connection status").first).to_be_visible(
+        open_device_page(self.page, self.url)
+        expect(self.page.get_by_text("Connection status").first).to_be_visible(
             timeout=STEP_TIMEOUT_MS
         )
+
+
+def open_device_page(page: Page, url: str) -> None:
+    """The lock's device page, reached as a user does: Devices, then the lock."""
+    page.goto(f"{url}/config/devices/dashboard")
+    page.get_by_text("Front door", exact=True).first.click()
