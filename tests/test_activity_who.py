@@ -223,7 +223,6 @@ async def test_a_key_without_the_activity_scope_still_names_user_ids(
 async def test_a_failing_cloud_never_holds_an_event(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    sim.world.cloud.add_key(KEY, ACCOUNT, ALL_SCOPES)
     await sim.setup()
     await settle(hass, 0.1)
     sim.world.cloud.reject_key(KEY)  # every request now gets 401

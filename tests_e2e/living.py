@@ -46,7 +46,6 @@ class LivingWithIt:
         self.page = page
         self.url = url
         self.shot = shot
-        self.timings: dict[str, float] = {}
 
     # -- talking to Home Assistant through the page ------------------------------------
 
@@ -58,12 +57,6 @@ class LivingWithIt:
             f"([d, s, data]) => {HASS}.callService(d, s, data)",
             [domain, service, data or {}],
         )
-
-    def state(self, entity_id: str) -> str | None:
-        result = self.page.evaluate(
-            f"(id) => {HASS}?.states?.[id]?.state ?? null", entity_id
-        )
-        return None if result is None else str(result)
 
     def wait_state(self, entity_id: str, state: str, limit: float) -> float:
         """Seconds until ``entity_id`` shows ``state``; fails after ``limit`` s."""
@@ -108,7 +101,6 @@ class LivingWithIt:
         self.page.keyboard.press("Enter")
 
     def timed(self, name: str, seconds: float) -> None:
-        self.timings[name] = seconds
         print(f"  {name}: {seconds:.1f} s", flush=True)
 
     # -- the steps ----------------------------------------------------------------------
