@@ -489,13 +489,44 @@ def test_an_outage_is_one_status_change_and_says_out_of_range() -> None:
             ConnectionStatus.OUT_OF_RANGE,
         ]
         tries = len(rig.attempts)
+        rig.lock.in_range = True  # back, but not yet heard
         await asyncio.sleep(60)
-        assert len(rig.attempts) - tries <= 4  # only the 15 s watchdog tries now
-        rig.lock.in_range = True
+        assert len(rig.attempts) == tries  # no timer tries: it waits to be heard
         rig.silence = 0.0
         rig.session.device_heard()
         await asyncio.sleep(1)
+        # Straight back to connected: no "disconnected" or "connecting" between.
+        assert rig.listener.statuses == [
+            ConnectionStatus.DISCONNECTED,
+            ConnectionStatus.OUT_OF_RANGE,
+            ConnectionStatus.CONNECTED,
+        ]
+        assert len(rig.attempts) == tries + 1
+
+    run(scenario)
+
+
+def test_heard_again_but_cannot_connect_is_disconnected_not_out_of_range() -> None:
+    """In range (heard a moment ago) yet refusing links: that is not out of range."""
+
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.listener.statuses.clear()
+        rig.cached = True
+        rig.lock.go_out_of_range()
+        rig.silence = 40.0
+        await asyncio.sleep(60)
+        assert rig.session.status is ConnectionStatus.OUT_OF_RANGE
+        rig.silence = 0.0  # heard, but the radio still fails every connect
+        rig.session.device_heard()
+        await asyncio.sleep(0.5)
+        assert rig.listener.statuses == [
+            ConnectionStatus.DISCONNECTED,
+            ConnectionStatus.OUT_OF_RANGE,
+            ConnectionStatus.DISCONNECTED,
+        ]
+        rig.lock.in_range = True  # the back-off brings it back
+        await asyncio.sleep(5)
         assert rig.listener.statuses[-1] is ConnectionStatus.CONNECTED
-        assert ConnectionStatus.CONNECTING not in rig.listener.statuses
 
     run(scenario)

@@ -237,6 +237,14 @@ async def test_not_heard_and_cannot_connect_says_out_of_range(
     assert "Front door is out of range: not heard for 40 s" in caplog.text
     assert "is unavailable: out_of_range" in caplog.text
     sim.lock.in_range = True
-    sim.advertise()
-    await until_state(hass, STATUS, "connected", limit=2)
+    connections = len(sim.lock.connect_times)
+    # Back in range but not yet heard: no timer tries, whatever the load.
+    with bluetooth_time(40):
+        await jump(hass, 60)
+    assert len(sim.lock.connect_times) == connections
+    assert states == ["disconnected", "out_of_range"]
+    # Heard again, on Bluetooth's clock after the silence: straight to connected.
+    with bluetooth_time(101):
+        sim.advertise()
+        await until_state(hass, STATUS, "connected", limit=2)
     assert states == ["disconnected", "out_of_range", "connected"]

@@ -45,15 +45,21 @@ class Outage:
         self._set_status(status)
 
     def failed(self, err: SessionError) -> None:
-        """An attempt failed: from now on retrying; out of range if unheard."""
+        """An attempt failed: from now on retrying; out of range if unheard.
+
+        A lock that was out of range, is heard again and still cannot be
+        connected to is ``disconnected``: in range, but not talking to us.
+        """
         self.retrying = True
+        if err.reason != "cannot_connect":
+            return
         silent = self._silent_for()
-        if (
-            err.reason == "cannot_connect"
-            and silent is not None
-            and silent >= self._silence_limit
-            and self._status() is not ConnectionStatus.OUT_OF_RANGE
-        ):
+        if silent is None:
+            return
+        if self._status() is ConnectionStatus.OUT_OF_RANGE:
+            if silent < self._silence_limit:
+                self._set_status(ConnectionStatus.DISCONNECTED)
+        elif silent >= self._silence_limit:
             _LOGGER.info(
                 "%s is out of range: not heard for %.0f s and cannot connect",
                 self._name,

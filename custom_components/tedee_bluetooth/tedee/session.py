@@ -157,11 +157,11 @@ class TedeeSession(LockRequests):
         """An advertisement: the lock is in range.
 
         Heard after being out of range, or for the first time since a drop, the
-        lock is back: try at once rather than wait out the back-off.
+        lock is back: try at once rather than wait out the back-off. The status
+        stays ``out_of_range`` until that attempt ends: a lock that comes back
+        goes straight to ``connected``, with no step in between.
         """
         back = self.status is ConnectionStatus.OUT_OF_RANGE
-        if back:
-            self._set_status(ConnectionStatus.DISCONNECTED)
         if (
             not self.always_connected
             or self.established
@@ -377,8 +377,11 @@ class TedeeSession(LockRequests):
                 keepalive = async_keepalive(self.name, client, report)
                 self._tasks.spawn(keepalive, "keep-alive")
         elif (
-            self.status is not ConnectionStatus.NOT_REGISTERED and not self._connecting
+            self.status
+            not in (ConnectionStatus.NOT_REGISTERED, ConnectionStatus.OUT_OF_RANGE)
+            and not self._connecting
         ):
+            # Out of range, the next advertisement (not a timer) brings it back.
             self._schedule(0.0)
 
     # -- status and availability ----------------------------------------------------
