@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import logging
 from pathlib import Path
 from unittest.mock import PropertyMock, patch
 
@@ -18,6 +19,38 @@ from custom_components.tedee_bluetooth.tedee import TedeeLockClient
 
 from .ha_fixtures import sim  # noqa: F401 - the Home Assistant fixture
 from .world import World, make_world
+
+
+class _ErrorRecords(logging.Handler):
+    """Every ERROR (or worse) record logged anywhere while a test runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def fail_on_error_log() -> Iterator[None]:
+    """An ERROR in a test's log fails the test, teardown included.
+
+    Set up before Home Assistant and the simulators, so it is torn down after
+    them: an error logged while unloading or stopping counts too.
+    """
+    handler = _ErrorRecords()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+    if handler.records:
+        lines = "\n".join(
+            f"{r.name}: {r.getMessage()}" for r in handler.records[:10]
+        )
+        pytest.fail(f"ERROR records in the log:\n{lines}", pytrace=False)
 
 
 @pytest.fixture

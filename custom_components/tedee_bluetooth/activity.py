@@ -55,6 +55,7 @@ class ActivityFeed:
         self._names = names
         self._recent_live: deque[_Live] = deque(maxlen=32)
         self._listeners: list[Callable[[ActivityEvent], None]] = []
+        self._stopped = False
 
     @callback
     def add_listener(self, listener: Callable[[ActivityEvent], None]) -> CALLBACK_TYPE:
@@ -68,9 +69,14 @@ class ActivityFeed:
     ) -> None:
         """A live state change; fire the operation it completes, if any."""
         event = event_from_status(change, previous, dt_util.utcnow())
-        if event is None:
+        if event is None or self._stopped:
             return
         live = _Live(event, self._hass.loop.time())
+        if len(self._recent_live) == self._recent_live.maxlen:
+            oldest = self._recent_live[0]
+            if oldest.waiting is not None:  # leaving memory: fire it now, once
+                oldest.waiting()
+                self._fire_waiting(oldest, None)
         self._recent_live.append(live)
         if change.trigger == Trigger.REMOTE and not change.jammed:
 
@@ -100,7 +106,8 @@ class ActivityFeed:
 
     @callback
     def async_stop(self) -> None:
-        """Forget waiting operations (the entry unloads; nobody listens)."""
+        """Forget waiting operations and arm no more timers (the entry unloads)."""
+        self._stopped = True
         for live in self._recent_live:
             if live.waiting is not None:
                 live.waiting()

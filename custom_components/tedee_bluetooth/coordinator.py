@@ -94,6 +94,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             always_update=False,
         )
         self.data = TedeeLockData(firmware=entry.data.get(CONF_FIRMWARE))
+        # On demand: why the last poll did not reach the lock (None: it did).
+        self.poll_failure: str | None = None
+        self._shut_down = False
         self.options_snapshot = dict(entry.options)
         self.personal_key_snapshot: str = entry.data[CONF_PERSONAL_KEY]
         self.serial: str = entry.data[CONF_SERIAL]
@@ -147,7 +150,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             return False
         if self.always_connected:
             return self.session.available
-        return self.last_update_success and self.data.state is not None
+        return self.poll_failure is None and self.data.state is not None
 
     @property
     def link_counts(self) -> dict[str, int] | None:
@@ -172,12 +175,19 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.user_names.async_lookup()  # so the first events can name their users
 
     async def async_shutdown(self) -> None:
-        """Stop everything and close the link (unload or Home Assistant stop)."""
+        """Stop everything and close the link (unload or Home Assistant stop).
+
+        Runs once: Home Assistant's stop and the unload that may follow it both
+        call it.
+        """
+        if self._shut_down:
+            return
+        self._shut_down = True
         await super().async_shutdown()
         self.tracker.stop()
         self.certificates.stop()
-        self.activity.async_stop()
         await self.session.async_stop()
+        self.activity.async_stop()  # after the session: no notification comes now
 
     @callback
     def _heard(self) -> None:
@@ -245,14 +255,29 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     # -- polling and commands ---------------------------------------------------------
 
     async def _async_update_data(self) -> TedeeLockData:
-        """On demand: connect, read state and battery, let go again."""
+        """On demand: connect, read state and battery, let go again.
+
+        A lock out of reach is an expected state, not an error: it is said once
+        per outage at INFO (as in always-connected mode) and the entities show
+        unavailable until a poll or command reaches the lock again.
+        """
         try:
             await self.session.async_refresh()
-        except SessionError as err:
-            raise UpdateFailed(**translated(err, self.name)) from err
         except TedeeError as err:
-            LOGGER.debug("%s: refresh failed: %s", self.name, err)
-            raise UpdateFailed(**translated(None, self.name)) from err
+            if not isinstance(err, SessionError):
+                LOGGER.debug("%s: refresh failed: %s", self.name, err)
+            failure = UpdateFailed(
+                **translated(err if isinstance(err, SessionError) else None, self.name)
+            )
+            if self.poll_failure is None:
+                LOGGER.info("Tedee lock %s is unavailable: %s", self.name, failure)
+                self.poll_failure = str(failure)
+                self.async_update_listeners()  # the data itself did not change
+            return self.data
+        if self.poll_failure is not None:
+            LOGGER.info("Tedee lock %s is available again", self.name)
+            self.poll_failure = None
+            self.async_update_listeners()
         return self.data
 
     async def async_lock(self, *, force: bool = False) -> None:
