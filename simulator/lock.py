@@ -119,6 +119,9 @@ class Faults:
     logs_busy: int = 0  # answer GET_LOGS_TLV with BUSY this many times
     log_garbage: bytes | None = None  # answer the next GET_LOGS_TLV with these bytes
     next_result: dict[int, int] = field(default_factory=dict)  # opcode -> forced result
+    # Every session's link is dropped this long after its handshake (a marginal
+    # radio, a lock that ends links at once); None: sessions live.
+    drop_sessions_after: float | None = None
 
 
 @dataclass
@@ -331,6 +334,10 @@ class SimulatedLock:
             conn.send(PTLS_TX, frame)
         if session.server.state is ServerState.ESTABLISHED and replies:
             session.started = self.clock()
+            if (after := self.faults.drop_sessions_after) is not None:
+                asyncio.get_running_loop().call_later(
+                    after, conn.drop, "fault injected: the session dies young"
+                )
 
     def ptls_server(self, mtu: int) -> PTLSServer:
         """A PTLS machine of this lock, announcing ``mtu`` (ATT MTU - 3)."""

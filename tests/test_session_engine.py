@@ -32,7 +32,6 @@ from custom_components.tedee_bluetooth.tedee import (
 )
 from custom_components.tedee_bluetooth.tedee.commands import Command
 from custom_components.tedee_bluetooth.tedee.handshake import async_quietly
-from custom_components.tedee_bluetooth.tedee.session_tasks import SessionTasks
 from simulator.lock import SimulatedLock
 
 from .virtual_time import run_virtual
@@ -435,23 +434,26 @@ def test_a_link_that_fails_to_close_is_only_logged(
 
 def test_a_stopped_session_starts_nothing() -> None:
     """After stop, a late callback cannot start work (nor leak an un-awaited coroutine)."""
-    ran: list[str] = []
 
-    async def job(name: str) -> None:
-        ran.append(name)
-
-    async def scenario() -> None:
-        tasks = SessionTasks("Front door", None)
-        tasks.spawn(job("before"), "job")
-        await asyncio.sleep(0)
-        await tasks.async_stop()
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await rig.session.async_stop()
+        attempts = len(rig.attempts)
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # "coroutine was never awaited" fails
-            tasks.spawn(job("after"), "job")
-            await asyncio.sleep(1)
+            rig.session.device_heard()
+            rig.session.device_lost()
+            with pytest.raises(SessionError) as err:
+                await rig.session.async_command(lambda c: c.unlock())
+            assert err.value.reason == "stopped"
+            with pytest.raises(SessionError):
+                await rig.session.async_refresh()
+            await asyncio.sleep(60)
+        assert len(rig.attempts) == attempts
+        assert rig.lock.connections == []
+        assert all(op != Command.UNLOCK for op, _ in rig.lock.executed)
 
-    run_virtual(scenario())
-    assert ran == ["before"]
+    run(scenario)
 
 
 def test_a_connect_that_never_answers_is_given_up_after_its_timeout() -> None:

@@ -10,6 +10,9 @@ from .commands import ResultCode
 from .errors import CommandError, SessionError
 
 Run = Callable[[TedeeLockClient], Awaitable[None]]
+# settled(timeout): True at once if the motor is still, else whether it stopped
+# within ``timeout`` seconds.
+Settled = Callable[[float], Awaitable[bool]]
 
 
 async def async_run_by(
@@ -18,15 +21,17 @@ async def async_run_by(
     connect: Callable[[], Awaitable[TedeeLockClient]],
     run: Run,
     *,
-    busy_retries: int,
+    settled: Settled,
     busy_retry_delay: float,
 ) -> None:
     """Wait for the previous command, connect, run; all before ``deadline``.
 
-    ``deadline`` is on the loop's clock, from when the user asked. Raises
-    SessionError ``lock_busy`` (an earlier command still runs) or
-    ``not_connected`` (no session in time); a BUSY answer is retried only while
-    there is time left.
+    ``deadline`` is on the loop's clock, from when the user asked. While the
+    lock's motor turns (its own status notifications say so) the command waits
+    for it to settle; a BUSY answer is retried the same way, as long as there is
+    time left. Raises SessionError ``lock_busy`` (an earlier command still runs),
+    ``not_connected`` (no session in time) or ``lock_moving`` (the motor did not
+    settle in time); the command is then not sent.
     """
     loop = asyncio.get_running_loop()
     try:
@@ -40,17 +45,23 @@ async def async_run_by(
                 client = await connect()
         except TimeoutError as err:
             raise SessionError("not_connected") from err
-        for attempt in range(busy_retries + 1):
+        busy: CommandError | None = None
+        while True:
+            if not await settled(deadline - loop.time()) or loop.time() >= deadline:
+                if busy is not None:
+                    raise busy
+                raise SessionError("lock_moving")
             try:
                 await run(client)
                 return
             except CommandError as err:
-                if (
-                    err.result != ResultCode.BUSY
-                    or attempt == busy_retries
-                    or loop.time() + busy_retry_delay >= deadline
-                ):
+                if err.result != ResultCode.BUSY:
                     raise
-            await asyncio.sleep(busy_retry_delay)
+                busy = err
+            if loop.time() + busy_retry_delay >= deadline:
+                raise busy
+            # BUSY with no movement reported (yet): a short pause, then again.
+            if await settled(0.0):
+                await asyncio.sleep(busy_retry_delay)
     finally:
         one_at_a_time.release()

@@ -3,7 +3,19 @@
 It is the only place that opens or closes a link to the lock. It keeps the
 session up (always connected) or makes one per poll or command (on demand),
 reconnects with back-off, watches for a session that should be up and is not,
-handles the lock's alerts and runs one command at a time under one deadline.
+answers what the lock asks for by itself (signed time, its activity log) and runs
+one command at a time under one deadline.
+
+Two rules hold it together:
+
+- **One lifecycle.** ``phase`` is idle, connecting, established or stopped.
+  ``stopped`` is terminal: every entry point refuses, the timers and tasks are
+  cancelled, a handshake under way is cancelled (its link closed), and a session
+  that completes anyway is closed at once. Nothing reaches the lock after stop.
+- **Links are leased.** Whoever uses the link (a command and its linger, a poll,
+  a log fetch, a signed time, the first reads) holds a lease; on demand the link
+  is let go only when the last lease ends, so no user loses it under another.
+
 Free of Home Assistant: the caller hands it the freshest device, a connector,
 credentials, a signed-time source and a certificate renewer, and hears back
 through a ``SessionListener``.
@@ -12,14 +24,16 @@ through a ``SessionListener``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from enum import Enum
 import logging
 import time
 from typing import Any
 
 from .availability import Availability
-from .chores import async_keepalive, async_read_more
 from .client import TedeeLockClient
+from .commands import LockState
 from .connector import Connector
 from .const import AlertCode
 from .deadline import Run, async_run_by
@@ -31,19 +45,42 @@ from .errors import (
     TrustedTimeError,
 )
 from .handshake import Attempt, async_establish, async_quietly
+from .notifications import (
+    LockStatusChange,
+    Notification,
+    NotificationCode,
+    SimpleNotification,
+)
 from .outage import Outage
 from .scheduler import Scheduler
 from .session_config import SessionConfig
 from .session_listener import SessionListener, Spawner
-from .session_requests import LockRequests
-from .session_tasks import SessionTasks
 from .status import ConnectionStatus
 from .transport import Credentials
 
 _LOGGER = logging.getLogger(__name__)
 
+# The motor is turning (or holding the spring): a command now would get BUSY.
+MOVING_STATES = frozenset(
+    {
+        LockState.LOCKING,
+        LockState.UNLOCKING,
+        LockState.PULLING,
+        LockState.PULL_SPRING,
+    }
+)
 
-class TedeeSession(LockRequests):
+
+class Phase(Enum):
+    """Where the session is in its life."""
+
+    IDLE = "idle"  # no session, none being made
+    CONNECTING = "connecting"  # a connect and handshake are under way
+    ESTABLISHED = "established"  # a PTLS session is up
+    STOPPED = "stopped"  # told to stop: terminal
+
+
+class TedeeSession:
     """The Bluetooth session with one lock."""
 
     def __init__(
@@ -56,6 +93,7 @@ class TedeeSession(LockRequests):
         credentials: Callable[[], Credentials],
         signed_time: Callable[[], Awaitable[tuple[bytes, bytes]]],
         renew_certificate: Callable[[], Awaitable[bool]],
+        registration_changed: Callable[[], Awaitable[bool]] | None = None,
         config: SessionConfig | None = None,
         clock: Callable[[], float] = time.time,
         spawn: Spawner | None = None,
@@ -65,6 +103,8 @@ class TedeeSession(LockRequests):
 
         ``device()`` is the freshest path to the lock, None while out of range.
         ``renew_certificate()`` is True once a new certificate is in place.
+        ``registration_changed()`` is True once the cloud vouches for new lock
+        keys (a reset lock added again); it defaults to renewing the certificate.
         ``clock`` is the wall clock the handshake's auth data carries.
         ``spawn(coro, name)`` starts the session's tasks (the owner may track them).
         ``silent_for()`` is how long ago the lock was last heard (None: unknown).
@@ -73,6 +113,7 @@ class TedeeSession(LockRequests):
         self.config = config or SessionConfig()
         self.clock = clock
         self.status = ConnectionStatus.DISCONNECTED
+        self.phase = Phase.IDLE
         # Read the firmware version on the next connection (the owner caches it).
         self.read_version = True
         self._listener = listener
@@ -81,10 +122,13 @@ class TedeeSession(LockRequests):
         self._credentials = credentials
         self._signed_time_source = signed_time
         self._renew_certificate = renew_certificate
+        self._registration_changed = registration_changed or renew_certificate
+        self._spawner = spawn
         self._client: TedeeLockClient | None = None
         self._connect_lock = asyncio.Lock()
         self._io_lock = asyncio.Lock()  # commands, log fetches, signed time
-        self._tasks = SessionTasks(name, spawn)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._handshakes: set[asyncio.Task[TedeeLockClient]] = set()
         self._scheduler = Scheduler(self.config, self._wake_up)
         self._availability = Availability(
             name,
@@ -99,11 +143,18 @@ class TedeeSession(LockRequests):
             lambda: self.status,
             self._set_status,
         )
+        self._leases = 0
         self._linger: asyncio.TimerHandle | None = None
         self._watchdog: asyncio.TimerHandle | None = None
+        self._established_at: float | None = None
+        # Sessions in a row that died young (less than ``stable_session``).
+        self._short_sessions = 0
         self._heard_since_drop = False
         self._fetching_logs = False
-        self._attempting = False  # a scheduled attempt was started
+        self._last_renewal: float | None = None  # loop time of the last renewal
+        self._lock_state: LockState | None = None
+        self._settled = asyncio.Event()
+        self._settled.set()
 
     # -- what the owner reads -------------------------------------------------------
 
@@ -122,6 +173,16 @@ class TedeeSession(LockRequests):
         """Keep the session up, rather than one per poll or command."""
         return self.config.always_connected
 
+    @property
+    def established(self) -> bool:
+        """A PTLS session is up right now."""
+        return self._client is not None and self._client.established
+
+    @property
+    def stopped(self) -> bool:
+        """Told to stop: nothing reaches the lock any more."""
+        return self.phase is Phase.STOPPED
+
     # -- life cycle --------------------------------------------------------------------
 
     async def async_start(self) -> None:
@@ -130,25 +191,36 @@ class TedeeSession(LockRequests):
         Raises SessionError (or TedeeError, the link failing in the first read);
         nothing is left open then.
         """
+        self._lease_take()
         try:
             client = await self._async_connect()
-            self._listener.session_report(await client.get_state())
+            self._report_state(await client.get_state())
         except BaseException:
+            self._leases -= 1
             await self._async_drop()
             raise
-        self._tasks.spawn(self._async_read_rest(client), "first read")
+        self._spawn(self._async_first_read(client), "first read")
         if self.always_connected:
             self._arm_watchdog()
 
     async def async_stop(self) -> None:
-        """Cancel every timer and task and close the link (unload, shutdown)."""
+        """Stop for good: timers, tasks and handshakes end, and the link closes.
+
+        Called on unload, reload, removal and Home Assistant's stop.
+        """
+        if self.stopped:
+            return
+        self.phase = Phase.STOPPED
         self._scheduler.cancel()
         for handle in (self._linger, self._watchdog):
             if handle is not None:
                 handle.cancel()
         self._linger = self._watchdog = None
         self._availability.stop()
-        await self._tasks.async_stop()
+        running = [*self._tasks, *self._handshakes]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
         await self._async_drop()
 
     # -- what Bluetooth tells us -----------------------------------------------------
@@ -157,27 +229,28 @@ class TedeeSession(LockRequests):
         """An advertisement: the lock is in range.
 
         Heard after being out of range, or for the first time since a drop, the
-        lock is back: try at once rather than wait out the back-off. The status
-        stays ``out_of_range`` until that attempt ends: a lock that comes back
-        goes straight to ``connected``, with no step in between.
+        lock is back: try at once rather than wait out the back-off (unless
+        sessions keep dying young: then the back-off rules). The status stays ``out_of_range`` until that attempt ends:
+        a lock that comes back goes straight to ``connected``.
         """
         back = self.status is ConnectionStatus.OUT_OF_RANGE
         if (
-            not self.always_connected
+            self.stopped
+            or not self.always_connected
             or self.established
             or self.status is ConnectionStatus.NOT_REGISTERED
         ):
             return
-        if back or not self._heard_since_drop:
+        if back or (not self._heard_since_drop and self._short_sessions <= 1):
             self._heard_since_drop = True
             self._scheduler.reset()
             self._schedule(0.0, sooner=True)
-        else:
+        elif not self._scheduler.pending:
             self._schedule(0.0)
 
     def device_lost(self) -> None:
         """Bluetooth no longer hears the lock."""
-        if not self.established:
+        if not self.established and not self.stopped:
             self._set_status(ConnectionStatus.OUT_OF_RANGE)
             self._availability.lost()
 
@@ -189,84 +262,210 @@ class TedeeSession(LockRequests):
         On demand the lock's activity log is fetched too: its HAS_LOGS came while
         nobody was connected.
         """
-        try:
+        async with self._lease():
             client = await self._async_connect()
-            await self._async_read(client)
-        finally:
-            if not self.always_connected:
-                await self._async_release_if_idle()
+            self._report_state(await client.get_state())
+            await self._async_read_rest(client)
 
     async def async_command(self, run: Run) -> None:
         """Run one command, or refuse it: it is never sent after the deadline.
 
         One deadline, from the moment it was asked for, covers waiting for an
-        earlier command, connecting and BUSY retries. Raises SessionError
-        (``lock_busy``, ``not_connected`` or why no session could be made),
-        CommandError or OutcomeUnknownError (sent, never answered: not resent).
+        earlier command, connecting, waiting for the motor to settle and BUSY
+        retries. Raises SessionError (``stopped``, ``lock_busy``,
+        ``not_connected`` or why no session could be made), CommandError or
+        OutcomeUnknownError (sent, never answered: not resent).
         """
+        if self.stopped:
+            raise SessionError("stopped")
         config = self.config
         deadline = asyncio.get_running_loop().time() + config.command_deadline
-        try:
-            await async_run_by(
-                deadline,
-                self._io_lock,
-                self._async_connect,
-                run,
-                busy_retries=config.busy_retries,
-                busy_retry_delay=config.busy_retry_delay,
-            )
-        except OutcomeUnknownError:
-            # The lock may have moved: read its state again (always-connected
-            # reconnects and reads by itself).
-            if not self.always_connected:
-                self._schedule(0.0)
-            raise
-        finally:
-            if not self.always_connected:
-                self._start_linger()
+        async with self._lease():
+            try:
+                await async_run_by(
+                    deadline,
+                    self._io_lock,
+                    self._async_connect,
+                    run,
+                    settled=self._async_settled,
+                    busy_retry_delay=config.busy_retry_delay,
+                )
+            except OutcomeUnknownError:
+                # The lock may have moved: read its state again (always-connected
+                # reconnects and reads by itself).
+                if not self.always_connected:
+                    self._schedule(0.0)
+                raise
+            finally:
+                if not self.always_connected:
+                    self._start_linger()
 
-    async def _async_read(
-        self, client: TedeeLockClient, *, battery: bool = True
-    ) -> None:
-        self._listener.session_report(await client.get_state())
-        if battery:
+    async def async_fetch_logs(self) -> None:
+        """Fetch the waiting activity-log records on the current session."""
+        if self._fetching_logs:
+            return
+        self._fetching_logs = True
+        try:
+            async with self._lease(), self._io_lock:
+                client = self._client
+                records = [] if client is None else await client.get_logs()
+        except TedeeError as err:
+            _LOGGER.debug("%s: could not fetch activity logs: %s", self.name, err)
+            records = []
+        finally:
+            self._fetching_logs = False
+        if records:
+            self._listener.session_logs(records)
+
+    async def _async_first_read(self, client: TedeeLockClient) -> None:
+        """The rest of the first read, under the lease ``async_start`` took."""
+        try:
             await self._async_read_rest(client)
+        finally:
+            await self._async_lease_end()
 
     async def _async_read_rest(self, client: TedeeLockClient) -> None:
+        """Battery, the version if asked; on demand the activity log too."""
         report = self._listener.session_report
-        if await async_read_more(self.name, client, report, version=self.read_version):
-            self.read_version = False
+        try:
+            report(await client.get_battery())
+            if self.read_version:
+                report(await client.get_version())
+                self.read_version = False
+        except TedeeError as err:
+            _LOGGER.debug("%s: reading battery or version failed: %s", self.name, err)
         if not self.always_connected:
             await self.async_fetch_logs()
-            await self._async_release_if_idle()
+
+    # -- the motor ------------------------------------------------------------------
+
+    def _report_state(self, report: Any) -> None:
+        self._track_motor(report.state)
+        self._listener.session_report(report)
+
+    def _track_motor(self, state: LockState) -> None:
+        self._lock_state = state
+        if state in MOVING_STATES:
+            self._settled.clear()
+        else:
+            self._settled.set()
+
+    async def _async_settled(self, timeout: float) -> bool:
+        """Whether the motor is still, waiting at most ``timeout`` for it to stop."""
+        if self._settled.is_set():
+            return True
+        try:
+            async with asyncio.timeout(max(timeout, 0.0)):
+                while not self._settled.is_set():  # it may move on again at once
+                    await self._settled.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    # -- links and their leases -------------------------------------------------------
+
+    @asynccontextmanager
+    async def _lease(self) -> AsyncIterator[None]:
+        """Hold the link while in the block; on demand the last lease lets it go."""
+        self._lease_take()
+        try:
+            yield
+        finally:
+            await self._async_lease_end()
+
+    def _lease_take(self) -> None:
+        self._leases += 1
+
+    async def _async_lease_end(self) -> None:
+        self._leases -= 1
+        if self._leases == 0 and not self.always_connected:
+            await self._async_drop()
+
+    async def _async_drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await asyncio.shield(async_quietly(client.disconnect()))
+        if self.phase is Phase.ESTABLISHED:
+            self.phase = Phase.IDLE
+        if self.status is ConnectionStatus.CONNECTED:
+            self._set_status(ConnectionStatus.DISCONNECTED)
+
+    def _start_linger(self) -> None:
+        """On demand: stay connected a while after a command, to see it finish."""
+        if self.stopped:
+            return
+        if self._linger is not None:
+            self._linger.cancel()
+        else:
+            self._lease_take()  # the linger holds the link until it ends
+        self._linger = asyncio.get_running_loop().call_later(
+            self.config.linger, self._linger_over
+        )
+
+    def _linger_over(self) -> None:
+        self._linger = None
+        self._spawn(self._async_logs_then_let_go(), "idle disconnect")
+
+    async def _async_logs_then_let_go(self) -> None:
+        """What the lock logged (the command's own operation included), then let go."""
+        try:
+            await self.async_fetch_logs()
+        finally:
+            await self._async_lease_end()
 
     # -- connecting ------------------------------------------------------------------
 
-    async def _async_connect(self) -> TedeeLockClient:
-        """The current session, or a new one; SessionError says why not."""
+    async def _async_connect(self, *, recheck: bool = False) -> TedeeLockClient:
+        """The current session, or a new one; SessionError says why not.
+
+        ``recheck``: a lock that refused us as not registered is tried again.
+        """
         async with self._connect_lock:
+            if self.stopped:
+                raise SessionError("stopped")
             client = self._client
             if client is not None and client.established:
                 return client
-            if self.status is ConnectionStatus.NOT_REGISTERED:
+            if self.status is ConnectionStatus.NOT_REGISTERED and not recheck:
                 raise SessionError("not_registered")
-            try:
-                client = await async_establish(
+            self.phase = Phase.CONNECTING
+            handshake = asyncio.ensure_future(
+                async_establish(
                     self.name,
                     self._device,
                     self._attempt_for,
-                    self._renew_certificate,
+                    self._renew_once,
                     self._set_status,
                 )
+            )
+            self._handshakes.add(handshake)
+            try:
+                client = await handshake
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if self.stopped and not (task and task.cancelling()):
+                    raise SessionError("stopped") from None
+                raise
             except SessionError as err:
+                if self.stopped:
+                    raise SessionError("stopped") from err
+                self.phase = Phase.IDLE
                 if err.reason == "not_registered":
                     self._availability.down()  # it will not talk to us at all
                 self._outage.failed(err)
                 self._schedule_retry()
                 raise
+            finally:
+                self._handshakes.discard(handshake)
+                if self.phase is Phase.CONNECTING:
+                    self.phase = Phase.IDLE
+            if self.stopped:  # completed just as we were told to stop
+                await asyncio.shield(async_quietly(client.disconnect()))
+                raise SessionError("stopped")
             self._client = client
+            self.phase = Phase.ESTABLISHED
+            self._established_at = asyncio.get_running_loop().time()
             self._outage.retrying = False
-            self._scheduler.reset()
             self._set_status(ConnectionStatus.CONNECTED)
             self._availability.up()
             return client
@@ -282,9 +481,33 @@ class TedeeSession(LockRequests):
             command_timeout=self.config.command_timeout,
             on_notification=self._on_notification,
             on_lost=self._on_session_lost,
-            set_status=self._outage.attempt_status,
+            set_status=self._attempt_status,
             connect_timeout=self.config.connect_timeout,
         )
+
+    def _attempt_status(self, status: ConnectionStatus) -> None:
+        """A re-check of a lock that is not registered changes nothing until it works."""
+        if self.status is ConnectionStatus.NOT_REGISTERED and status in (
+            ConnectionStatus.CONNECTING,
+            ConnectionStatus.DISCONNECTED,
+        ):
+            return
+        self._outage.attempt_status(status)
+
+    async def _renew_once(self) -> bool:
+        """Renew the certificate for a refusal, at most once per spacing.
+
+        A lock that keeps refusing a fresh certificate (a skewed clock, a lock
+        that was not synced) must not turn every connect attempt into a cloud
+        request.
+        """
+        now = asyncio.get_running_loop().time()
+        last = self._last_renewal
+        if last is not None and now - last < self.config.min_renewal_spacing:
+            _LOGGER.debug("%s: certificate renewed recently; not again", self.name)
+            return False
+        self._last_renewal = now
+        return await self._renew_certificate()
 
     async def _signed_time(self) -> tuple[bytes, bytes]:
         try:
@@ -293,17 +516,31 @@ class TedeeSession(LockRequests):
             raise TrustedTimeError(f"cannot fetch a signed time: {err}") from err
 
     def _on_session_lost(self, client: TedeeLockClient, err: Exception) -> None:
-        if self._tasks.stopped:
-            return  # stopping: async_stop closes the current link itself
-        self._tasks.spawn(async_quietly(client.disconnect()), "disconnect")
         if client is not self._client:
-            return  # an older link going down says nothing about the current one
+            # An older link going down says nothing about the current one; a link
+            # that never became the session closes itself.
+            if not self.stopped:
+                self._spawn(async_quietly(client.disconnect()), "disconnect")
+            return
+        if self.stopped:
+            return  # async_stop closes the current link itself
+        self._spawn(async_quietly(client.disconnect()), "disconnect")
         self._client = None
+        self.phase = Phase.IDLE
+        loop_now = asyncio.get_running_loop().time()
+        lived = loop_now - (self._established_at or loop_now)
+        if lived >= self.config.stable_session:
+            self._short_sessions = 0
+            self._scheduler.reset()  # a good session: the back-off starts again
+        else:
+            self._short_sessions += 1
         self._heard_since_drop = False
         if isinstance(err, AlertError) and err.alert is AlertCode.TIMEOUT:
             _LOGGER.debug("%s: session is 24 h old; making a new one", self.name)
         else:
-            _LOGGER.debug("%s: session lost: %s", self.name, err)
+            _LOGGER.debug(
+                "%s: session lost after %.1f s: %s", self.name, lived, err
+            )
         if self.status is ConnectionStatus.CONNECTED:
             self._set_status(ConnectionStatus.DISCONNECTED)
         self._outage.retrying = self.always_connected  # no "connecting" per retry
@@ -311,22 +548,41 @@ class TedeeSession(LockRequests):
         if self.always_connected:
             self._schedule_retry()
 
-    async def _async_drop(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await asyncio.shield(async_quietly(client.disconnect()))
-        if self.status is ConnectionStatus.CONNECTED:
-            self._set_status(ConnectionStatus.DISCONNECTED)
+    # -- what the lock asks for by itself ----------------------------------------------
 
-    async def _async_release_if_idle(self) -> None:
-        """On demand: let go unless a command runs or lingers."""
-        if not self._io_lock.locked() and self._linger is None:
-            await self._async_drop()
+    def _on_notification(self, notification: Notification) -> None:
+        if isinstance(notification, SimpleNotification):
+            if notification.code == NotificationCode.NEED_DATE_TIME:
+                self._spawn(self._async_give_time(), "signed time")
+            elif notification.code == NotificationCode.HAS_LOGS:
+                self._spawn(self.async_fetch_logs(), "activity logs")
+            return
+        if isinstance(notification, LockStatusChange) and not notification.late:
+            self._track_motor(notification.state)
+        self._listener.session_notification(notification)
+
+    async def _async_give_time(self) -> None:
+        """A signed time for a lock that lost its clock during the session."""
+        async with self._lease(), self._io_lock:
+            client = self._client
+            if client is None:
+                return
+            try:
+                await client.set_signed_time()
+            except TedeeError as err:
+                _LOGGER.warning(
+                    "%s: could not give the lock a signed time: %s", self.name, err
+                )
+                # The session goes on; the status says what it lacks.
+                self._set_status(ConnectionStatus.NO_TRUSTED_TIME)
+                return
+        if self.established:
+            self._set_status(ConnectionStatus.CONNECTED)
 
     # -- the one scheduler -----------------------------------------------------------
 
     def _schedule(self, delay: float, *, sooner: bool = False) -> None:
-        if not self._tasks.stopped and not self.established:
+        if not self.stopped and not self.established:
             self._scheduler.at(delay, sooner=sooner)
 
     def _schedule_retry(self) -> None:
@@ -335,29 +591,28 @@ class TedeeSession(LockRequests):
             self._schedule(delay)
 
     def _wake_up(self) -> None:
-        if self._tasks.stopped or self.established or self._connecting:
+        if self.phase is not Phase.IDLE or self._connect_lock.locked():
             return  # an attempt under way schedules the next one if it fails
-        self._attempting = True  # from now, not from when the task first runs
-        self._tasks.spawn(self._async_attempt(), "reconnect")
-
-    @property
-    def _connecting(self) -> bool:
-        return self._attempting or self._connect_lock.locked()
+        self.phase = Phase.CONNECTING  # from now, not from when the task first runs
+        self._spawn(self._async_attempt(), "reconnect")
 
     async def _async_attempt(self) -> None:
+        recheck = self.status is ConnectionStatus.NOT_REGISTERED
         try:
-            if self.status is ConnectionStatus.NOT_REGISTERED:
-                # Added again in the Tedee app? Then the lock has a new key for us.
-                if not await self._renew_certificate():
-                    self._schedule(self.config.not_registered_retry)
-                    return
-                self._set_status(ConnectionStatus.DISCONNECTED)
-            await self.async_refresh()
+            if recheck and not await self._registration_changed():
+                # Not added again in the Tedee app yet: look again later.
+                self._schedule(self.config.not_registered_retry)
+                return
+            async with self._lease():
+                client = await self._async_connect(recheck=recheck)
+                self._report_state(await client.get_state())
+                await self._async_read_rest(client)
         except TedeeError as err:
             _LOGGER.debug("%s: reconnect failed: %s", self.name, err)
             self._availability.lost()
         finally:
-            self._attempting = False
+            if self.phase is Phase.CONNECTING:
+                self.phase = Phase.IDLE
 
     def _arm_watchdog(self) -> None:
         self._watchdog = asyncio.get_running_loop().call_later(
@@ -373,38 +628,43 @@ class TedeeSession(LockRequests):
         self._arm_watchdog()
         if (client := self._client) is not None and client.established:
             if not self._io_lock.locked():
-                report = self._listener.session_report
-                keepalive = async_keepalive(self.name, client, report)
-                self._tasks.spawn(keepalive, "keep-alive")
+                self._spawn(self._async_keepalive(client), "keep-alive")
         elif (
             self.status
-            not in (ConnectionStatus.NOT_REGISTERED, ConnectionStatus.OUT_OF_RANGE)
-            and not self._connecting
+            not in (
+                ConnectionStatus.NOT_REGISTERED,
+                ConnectionStatus.OUT_OF_RANGE,
+            )
+            and self.phase is Phase.IDLE
+            and not self._scheduler.pending
         ):
             # Out of range, the next advertisement (not a timer) brings it back.
             self._schedule(0.0)
 
-    # -- status and availability ----------------------------------------------------
+    async def _async_keepalive(self, client: TedeeLockClient) -> None:
+        """A state read that keeps the session inside the lock's idle limit."""
+        try:
+            self._report_state(await client.get_state())
+        except TedeeError as err:
+            _LOGGER.debug("%s: keep-alive failed: %s", self.name, err)
+
+    # -- status and tasks ------------------------------------------------------------
 
     def _set_status(self, status: ConnectionStatus) -> None:
         if status is not self.status:
             self.status = status
             self._listener.session_changed()
 
-    def _start_linger(self) -> None:
-        """On demand: stay connected a while after a command, to see it finish."""
-        if self._linger is not None:
-            self._linger.cancel()
-        self._linger = asyncio.get_running_loop().call_later(
-            self.config.linger, self._linger_over
-        )
-
-    def _linger_over(self) -> None:
-        self._linger = None
-        if not self._io_lock.locked():
-            self._tasks.spawn(self._async_logs_then_drop(), "idle disconnect")
-
-    async def _async_logs_then_drop(self) -> None:
-        """What the lock logged (the command's own operation included), then let go."""
-        await self.async_fetch_logs()
-        await self._async_release_if_idle()
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        """Start ``coro``, unless the session has stopped (then it never runs)."""
+        if self.stopped:
+            coro.close()
+            return
+        if self._spawner is not None:
+            task = self._spawner(coro, name)
+        else:
+            task = asyncio.get_running_loop().create_task(
+                coro, name=f"{self.name} {name}"
+            )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -21,8 +21,15 @@ class SessionConfig:
     unavailable_grace: float = 30.0
     linger: float = 20.0  # on demand: stay after a command to see it finish
     command_deadline: float = 10.0  # from the button press to the command sent
-    busy_retries: int = 3
+    # BUSY with no movement reported: pause this long, then try again (until
+    # the deadline); while the motor turns, the command waits for it instead.
     busy_retry_delay: float = 0.5
+    # A session that lived less than this does not reset the back-off: a lock
+    # whose sessions die at once is not reconnected several times a second.
+    stable_session: float = 30.0
+    # A refused certificate is renewed at most this often (a skewed clock or an
+    # unsynced lock would otherwise cost a cloud request per connect attempt).
+    min_renewal_spacing: float = 3600.0
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT  # one answer from the lock
     # A proxy that never answers must not hold an attempt (and the status) forever.
     connect_timeout: float = 20.0

@@ -1,0 +1,161 @@
+"""Restraint: nothing reaches the lock after the integration was told to stop.
+
+Each test drives real Home Assistant and the simulated lock; a command whose
+session is still being made when the entry unloads, reloads, is removed or Home
+Assistant stops must never run, and the link that handshake opened is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tedee_bluetooth.const import (
+    CONF_CONNECTION_MODE,
+    CONF_REFRESH_INTERVAL,
+    MODE_ON_DEMAND,
+)
+from custom_components.tedee_bluetooth.tedee.commands import Command
+
+from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state
+
+Stop = Callable[[HomeAssistant, MockConfigEntry], Awaitable[None]]
+
+
+async def _unload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def _remove(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await hass.config_entries.async_remove(entry.entry_id)
+
+
+async def _change_options(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_REFRESH_INTERVAL: 600}
+    )
+    await settle(hass, 0)  # the update listener schedules the reload
+
+
+async def _stop_home_assistant(hass: HomeAssistant, _entry: MockConfigEntry) -> None:
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await settle(hass, 0)
+
+
+STOPS = {
+    "unload": _unload,
+    "remove": _remove,
+    "options changed (reload)": _change_options,
+    "Home Assistant stops": _stop_home_assistant,
+}
+
+
+@pytest.mark.parametrize("stop", STOPS.values(), ids=STOPS.keys())
+async def test_a_command_waiting_for_its_handshake_never_runs_after_stop(
+    hass: HomeAssistant, sim: Sim, stop: Stop
+) -> None:
+    entry = await sim.setup({CONF_CONNECTION_MODE: MODE_ON_DEMAND})
+    assert sim.lock.connections == []
+    sim.lock.config.latency = 0.4  # a slow radio: the handshake takes ~2.4 s
+    call = hass.async_create_task(
+        hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    )
+    await settle(hass, 0.5)  # the link is open, the handshake under way
+    assert len(sim.lock.connections) == 1
+    await stop(hass, entry)
+    await jump(hass, 30)
+    assert call.done()
+    with pytest.raises(HomeAssistantError) as err:
+        call.result()
+    assert err.value.translation_key == "stopped"
+    assert str(err.value) == (
+        "Front door is being unloaded or Home Assistant is stopping; "
+        "the command was not sent"
+    )
+    assert Command.UNLOCK not in [op for op, _ in sim.lock.executed]
+    assert sim.lock.connections == []  # the handshake's link was closed, not kept
+
+
+async def test_sessions_that_die_young_are_not_reconnected_in_a_storm(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Every session dies 0.5 s after its handshake: the back-off still grows."""
+    await sim.setup()
+    first = len(sim.lock.connect_times)
+    sim.lock.faults.drop_sessions_after = 0.5
+    sim.lock.connections[0].drop("the radio fades")
+    for _ in range(120):  # two minutes, the lock advertising every second
+        sim.advertise()
+        await jump(hass, 1)
+    made = len(sim.lock.connect_times) - first
+    print(f"\n{made} connections in 120 s of sessions dying young")
+    assert made <= 20
+    # The fault ends: the next attempt holds, and a session that lives resets
+    # the back-off.
+    sim.lock.faults.drop_sessions_after = None
+    await until_state(hass, STATUS, "connected", limit=60)
+    await jump(hass, 31)
+    assert hass.states.get(STATUS).state == "connected"
+    sim.lock.connections[0].drop("one blip")
+    await until_state(hass, STATUS, "connected", limit=1)
+
+
+async def test_unlock_then_lock_in_a_script_ends_locked(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The second command waits for the motor (auto-pull included), then runs."""
+    sim.lock.config.auto_pull = True  # unlock 1.5 s, pull 0.8 s, hold 1 s
+    await sim.setup()
+    await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    locking = hass.async_create_task(
+        hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
+    )
+    await jump(hass, 10)
+    assert locking.done()
+    locking.result()  # no error: it was sent once the motor had settled
+    await until_state(hass, LOCK, "locked", limit=5)
+    ops = [op for op, _ in sim.lock.executed if op in (Command.LOCK, Command.UNLOCK)]
+    assert ops == [Command.UNLOCK, Command.LOCK]
+
+
+async def test_a_command_is_refused_if_the_motor_does_not_settle_in_time(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    sim.lock.config.move_time = 30.0  # a motor that takes far too long
+    await sim.setup()
+    await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    await settle(hass, 0.5)
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "lock", "lock", {"entity_id": LOCK}, blocking=True
+        )
+    assert err.value.translation_key == "lock_moving"
+    assert Command.LOCK not in [op for op, _ in sim.lock.executed]
+
+
+async def test_on_demand_a_poll_keeps_its_link_when_a_linger_ends(
+    hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The linger's last log fetch does not drop the link under a running poll."""
+    entry = await sim.setup({CONF_CONNECTION_MODE: MODE_ON_DEMAND})
+    await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    sim.lock.config.latency = 0.3  # the poll's reads take a while
+    for link in sim.lock.connections:
+        link.latency = 0.3
+    await jump(hass, 19.5)  # the linger ends at 20 s, in the middle of the poll
+    coordinator = entry.runtime_data
+    reads = len(sim.lock.executed)
+    poll = hass.async_create_task(coordinator.async_refresh())
+    await jump(hass, 10)
+    assert poll.done()
+    assert coordinator.poll_failure is None
+    assert "Could not connect" not in caplog.text
+    assert hass.states.get(LOCK).state == "unlocked"
+    polled = [op for op, _ in sim.lock.executed[reads:]]
+    assert Command.GET_STATE in polled and Command.GET_BATTERY in polled
+    assert sim.lock.connections == []  # let go once both were done
