@@ -16,13 +16,16 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tedee_bluetooth.const import (
+    CONF_CERTIFICATE,
     CONF_CONNECTION_MODE,
     CONF_REFRESH_INTERVAL,
     MODE_ON_DEMAND,
 )
+from custom_components.tedee_bluetooth.tedee import SessionConfig
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
-from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state
+from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state, watch_states
+from .world import ACCOUNT
 
 Stop = Callable[[HomeAssistant, MockConfigEntry], Awaitable[None]]
 
@@ -159,3 +162,27 @@ async def test_on_demand_a_poll_keeps_its_link_when_a_linger_ends(
     polled = [op for op, _ in sim.lock.executed[reads:]]
     assert Command.GET_STATE in polled and Command.GET_BATTERY in polled
     assert sim.lock.connections == []  # let go once both were done
+
+
+async def test_not_registered_stays_put_until_a_handshake_works(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The 10-minute re-check neither flaps the status nor rewrites the entry."""
+    entry = await sim.setup()
+    sim.lock.factory_reset()
+    await until_state(hass, STATUS, "not_registered", limit=60)
+    states = watch_states(hass, STATUS)
+    certificate = entry.data[CONF_CERTIFICATE]
+    connects = sim.lock.connect_attempts
+    log = len(sim.world.cloud.request_log)
+    await jump(hass, 4 * SessionConfig().not_registered_retry + 5)
+    assert states == []  # no "disconnected" and back every 10 minutes
+    assert entry.data[CONF_CERTIFICATE] == certificate  # nothing rewritten
+    assert sim.lock.connect_attempts == connects  # the lock is left alone
+    asked = [path for _, path in sim.world.cloud.request_log[log:]]
+    assert asked == ["/api/v37/my/devicecertificate/getformobile"] * 4
+    # Added again in the Tedee app: the next re-check connects, in one change.
+    record = sim.world.cloud.accounts[ACCOUNT].locks[sim.lock.config.device_id]
+    record.device_public_point = sim.lock.add_again()
+    await until_state(hass, STATUS, "connected", limit=SessionConfig().not_registered_retry + 5)
+    assert states == ["connected"]

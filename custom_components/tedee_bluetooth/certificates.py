@@ -35,6 +35,7 @@ from .tedee import (
     CloudLock,
     CloudScopeError,
     Credentials,
+    DeviceCertificate,
     TedeeCloud,
 )
 
@@ -112,21 +113,50 @@ class CertificateKeeper:
 
     async def async_renew(self) -> bool:
         """Fetch a new certificate; True once it is in the entry."""
+        cert = await self._async_fetch()
+        if cert is None:
+            return False
+        await self._async_store(cert)
+        return True
+
+    async def async_registration_changed(self) -> bool:
+        """A lock that was reset: True once the cloud vouches for its new keys.
+
+        A reset lock added again in the Tedee app has new keys. Until then the
+        cloud still names the old ones, and nothing is written or tried.
+        """
+        cert = await self._async_fetch()
+        if cert is None:
+            return False
+        if cert.device_public_key == self._entry.data[CONF_DEVICE_PUBLIC_KEY]:
+            LOGGER.debug("%s: the lock was not added again yet", self._entry.title)
+            return False
+        LOGGER.info("%s was added again in the Tedee app", self._entry.title)
+        await self._async_store(cert)
+        return True
+
+    async def _async_fetch(self) -> DeviceCertificate | None:
+        """A certificate from the cloud; None (and what follows) if refused."""
         data = self._entry.data
         name = self._entry.title
         try:
-            cert = await self._cloud.get_certificate(
+            return await self._cloud.get_certificate(
                 data[CONF_MOBILE_ID], data[CONF_LOCK_ID]
             )
         except (CloudAuthError, CloudScopeError) as err:
             LOGGER.warning("%s: the Tedee cloud rejected the key: %s", name, err)
             self._auth_failed = True
             self._entry.async_start_reauth(self._hass)
-            return False
+            return None
         except CloudError as err:
             LOGGER.warning("%s: certificate refresh failed, will retry: %s", name, err)
             self._schedule(retry=True)
-            return False
+            return None
+
+    async def _async_store(self, cert: DeviceCertificate) -> None:
+        """Keep the certificate in the entry, schedule the next renewal."""
+        data = self._entry.data
+        name = self._entry.title
         self._auth_failed = False
         self._hass.config_entries.async_update_entry(
             self._entry,
@@ -141,7 +171,6 @@ class CertificateKeeper:
         LOGGER.debug("%s: certificate renewed until %s", name, cert.expiration)
         self._schedule()
         await self._async_recheck_pull_spring()
-        return True
 
     async def _async_recheck_pull_spring(self) -> None:
         """Offer "open" only where the cloud says pull-spring is enabled."""

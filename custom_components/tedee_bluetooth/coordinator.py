@@ -127,6 +127,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             credentials=self.certificates.credentials,
             signed_time=self.certificates.async_signed_time,
             renew_certificate=self.certificates.async_renew,
+            registration_changed=self.certificates.async_registration_changed,
             config=SessionConfig(always_connected=self.always_connected),
             clock=lambda: dt_util.utcnow().timestamp(),
             spawn=lambda coro, name: entry.async_create_background_task(
