@@ -141,6 +141,13 @@ async def test_user_step_errors_then_success(
     assert result["errors"] == {"base": error}
     if placeholder:
         assert result["description_placeholders"][placeholder[0]] == placeholder[1]
+    if error == "rate_limited":
+        # Retry-After is honoured: asked again at once, nothing is sent.
+        sent = len(sim.world.cloud.request_log)
+        again = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: KEY})
+        assert again["errors"] == {"base": "rate_limited"}
+        assert len(sim.world.cloud.request_log) == sent
+        await settle(hass, 42)
     result = await configure(hass, result["flow_id"], {CONF_PERSONAL_KEY: KEY})
     assert result["step_id"] == "pick"
 
@@ -520,6 +527,8 @@ async def test_cloud_refusing_the_registration_is_explained_and_retried(
     for name, value in placeholders.items():
         assert result["description_placeholders"][name] == value
     assert mobiles(sim) == before
+    if status == 429:
+        await settle(hass, 42)  # Retry-After is honoured
     result = await configure(hass, result["flow_id"], {})  # submit: try again
     assert result["type"] is FlowResultType.CREATE_ENTRY
 

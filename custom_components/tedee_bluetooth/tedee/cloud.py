@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 
 from .crypto import b64decode_strict
+from .cloud_budget import CloudBudget
 from .errors import (
     CloudAuthError,
     CloudError,
@@ -116,12 +117,18 @@ class TedeeCloud:
         *,
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = DEFAULT_TIMEOUT,
+        budget: CloudBudget | None = None,
     ) -> None:
-        """Use the caller's session (Home Assistant passes its shared one)."""
+        """Use the caller's session (Home Assistant passes its shared one).
+
+        ``budget``: the account's allowance, shared by every client of the key;
+        a request it has no room for raises CloudRateLimitError unsent.
+        """
         self._session = session
         self._key = personal_key
         self._base = base_url.rstrip("/")
         self._timeout = timeout
+        self._budget = budget
 
     def __repr__(self) -> str:
         """Never show the key."""
@@ -141,6 +148,8 @@ class TedeeCloud:
             "Accept": "application/json",
         }
         url = f"{self._base}{path}"
+        if self._budget is not None:
+            self._budget.take()
         try:
             async with asyncio.timeout(self._timeout):
                 async with self._session.request(
@@ -160,7 +169,10 @@ class TedeeCloud:
         if status == 404:
             raise CloudNotFoundError(f"{method} {path}: not found")
         if status == 429:
-            raise CloudRateLimitError(_parse_retry_after(retry_after))
+            wait = _parse_retry_after(retry_after)
+            if self._budget is not None:
+                self._budget.refused(wait)
+            raise CloudRateLimitError(wait)
         if status >= 500:
             raise CloudServerError(f"Tedee cloud error {status} ({method} {path})")
         if status == 204 or (not text and 200 <= status < 300):
