@@ -189,6 +189,9 @@ async def test_open_is_offered_only_where_pull_spring_is_enabled(
     assert hass.states.get(LOCK).attributes["supported_features"] == 0
     record.pull_spring_enabled = True
     await jump(hass, 125)
+    assert hass.states.get(LOCK).attributes["supported_features"] == 0
+    # Renewals are at least an hour apart, however short the validity.
+    await jump(hass, 3600 - 125)
     assert (
         hass.states.get(LOCK).attributes["supported_features"] == LockEntityFeature.OPEN
     )

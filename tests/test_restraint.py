@@ -8,10 +8,12 @@ Assistant stops must never run, and the link that handshake opened is closed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -19,12 +21,22 @@ from custom_components.tedee_bluetooth.const import (
     CONF_CERTIFICATE,
     CONF_CONNECTION_MODE,
     CONF_REFRESH_INTERVAL,
+    DOMAIN,
     MODE_ON_DEMAND,
 )
 from custom_components.tedee_bluetooth.tedee import SessionConfig
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
-from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state, watch_states
+from .ha_fixtures import (
+    LOCK,
+    STATUS,
+    Sim,
+    clock_of,
+    jump,
+    settle,
+    until_state,
+    watch_states,
+)
 from .world import ACCOUNT
 
 Stop = Callable[[HomeAssistant, MockConfigEntry], Awaitable[None]]
@@ -186,3 +198,50 @@ async def test_not_registered_stays_put_until_a_handshake_works(
     record.device_public_point = sim.lock.add_again()
     await until_state(hass, STATUS, "connected", limit=SessionConfig().not_registered_retry + 5)
     assert states == ["connected"]
+
+
+def _skew_the_world(sim: Sim, seconds: float) -> None:
+    """The lock and the cloud agree on a time ``seconds`` ahead of this host."""
+    wall = clock_of(sim.hass).wall
+    sim.lock.clock = lambda: wall() + seconds
+    sim.world.cloud.clock = lambda: wall() + seconds
+
+
+async def test_a_skewed_host_clock_is_named_and_spares_the_cloud(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The lock refuses our time: no certificate per attempt, a repair names it."""
+    await sim.setup()
+    _skew_the_world(sim, 600)  # this host is 10 minutes behind
+    log = len(sim.world.cloud.request_log)
+    sim.lock.connections[0].drop("the lock restarted")
+    await until_state(hass, STATUS, "clock_skew", limit=5)
+    await jump(hass, 3600)
+    asked = [path for _, path in sim.world.cloud.request_log[log:]]
+    # One signed time to measure the difference; no certificate at all.
+    assert asked == ["/api/v37/datetime/getsignedtime"]
+    attempts = sim.lock.connect_attempts
+    assert attempts <= 20  # and the lock is not hammered either
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "clock_skew_10000000-000001")
+    assert issue is not None
+    assert issue.translation_placeholders == {"name": "Front door", "minutes": "10"}
+    # The clock is put right: the next attempt connects and the issue goes.
+    _skew_the_world(sim, 0)
+    await until_state(hass, STATUS, "connected", limit=601)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "clock_skew_10000000-000001") is None
+
+
+async def test_a_certificate_expired_on_arrival_is_not_fetched_in_a_loop(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """A cloud (or clock) that hands out dead certificates costs one an hour."""
+    entry = sim.entry_issued_ago(timedelta(days=6))  # due for renewal
+    sim.world.cloud.cert_validity = timedelta(days=-1)
+    log = len(sim.world.cloud.request_log)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await jump(hass, 2 * 3600 + 60)
+    asked = [path for _, path in sim.world.cloud.request_log[log:]]
+    certificates = asked.count("/api/v37/my/devicecertificate/getformobile")
+    print(f"\n{len(asked)} cloud requests in 2 h ({certificates} certificates)")
+    assert certificates <= 4  # at setup, one refusal, then at most hourly
+    assert len(asked) <= 12

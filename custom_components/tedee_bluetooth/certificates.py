@@ -14,8 +14,10 @@ from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .const import (
+    CERT_MIN_SPACING,
     CERT_REFRESH_FRACTION,
     CERT_RETRY,
     CONF_CERT_EXPIRATION,
@@ -26,6 +28,7 @@ from .const import (
     CONF_MOBILE_ID,
     CONF_PRIVATE_KEY,
     CONF_PULL_SPRING_ENABLED,
+    CONF_SERIAL,
     DOMAIN,
     LOGGER,
 )
@@ -42,6 +45,9 @@ from .tedee import (
 if TYPE_CHECKING:
     from . import TedeeConfigEntry
 
+# serial -> when its certificate was last fetched for a renewal.
+LAST_RENEWALS: HassKey[dict[str, datetime]] = HassKey("tedee_bluetooth_renewals")
+
 
 class CertificateKeeper:
     """Renews this entry's certificate, then reads the cloud's lock settings."""
@@ -52,8 +58,14 @@ class CertificateKeeper:
         entry: TedeeConfigEntry,
         cloud: TedeeCloud,
         on_cloud_lock: Callable[[CloudLock], None],
+        on_clock_doubt: Callable[[], None] = lambda: None,
     ) -> None:
-        """Nothing is scheduled before ``async_ensure``."""
+        """Nothing is scheduled before ``async_ensure``.
+
+        ``on_clock_doubt()``: the cloud issued a certificate that is already
+        expired by this host's clock.
+        """
+        self._on_clock_doubt = on_clock_doubt
         self._hass = hass
         self._entry = entry
         self._cloud = cloud
@@ -112,10 +124,22 @@ class CertificateKeeper:
         return signed.datetime_bytes, signed.signature
 
     async def async_renew(self) -> bool:
-        """Fetch a new certificate; True once it is in the entry."""
-        cert = await self._async_fetch()
+        """Fetch a new certificate; True once it is in the entry.
+
+        At most one renewal per ``CERT_MIN_SPACING`` for a lock, across reloads
+        and setup retries: a lock that keeps refusing certificates, or a cloud
+        whose certificates are dead on arrival, costs one request an hour.
+        """
+        renewals = self._hass.data.setdefault(LAST_RENEWALS, {})
+        serial = self._entry.data[CONF_SERIAL]
+        last = renewals.get(serial)
+        if last is not None and dt_util.utcnow() - last < CERT_MIN_SPACING:
+            LOGGER.debug("%s: certificate renewed recently; not again", self._entry.title)
+            return False
+        cert = await self._async_fetch()  # a refusal schedules its own retry
         if cert is None:
             return False
+        renewals[serial] = dt_util.utcnow()
         await self._async_store(cert)
         return True
 
@@ -169,7 +193,15 @@ class CertificateKeeper:
             },
         )
         LOGGER.debug("%s: certificate renewed until %s", name, cert.expiration)
-        self._schedule()
+        if cert.expiration <= dt_util.utcnow():
+            LOGGER.warning(
+                "%s: the Tedee cloud issued a certificate that has already expired "
+                "by this host's clock (%s)",
+                name,
+                cert.expiration,
+            )
+            self._on_clock_doubt()
+        self._schedule(after_renewal=True)
         await self._async_recheck_pull_spring()
 
     async def _async_recheck_pull_spring(self) -> None:
@@ -193,12 +225,15 @@ class CertificateKeeper:
         self._on_cloud_lock(lock)
 
     @callback
-    def _schedule(self, *, retry: bool = False) -> None:
+    def _schedule(self, *, retry: bool = False, after_renewal: bool = False) -> None:
         if self._stopped:
             return
         if self._cancel is not None:
             self._cancel()
-        when = dt_util.utcnow() + CERT_RETRY if retry else self._refresh_due()
+        now = dt_util.utcnow()
+        when = now + CERT_RETRY if retry else self._refresh_due()
+        if after_renewal:
+            when = max(when, now + CERT_MIN_SPACING)
 
         async def _renew(_now: datetime) -> None:
             self._cancel = None

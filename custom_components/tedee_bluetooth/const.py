@@ -38,6 +38,9 @@ DEFAULT_REFRESH_INTERVAL: Final = 300
 # Session timings live in tedee.SessionConfig.
 CERT_REFRESH_FRACTION: Final = 0.5  # refresh when half the validity is left
 CERT_RETRY: Final = timedelta(hours=1)
+# After a renewal, the next is never sooner than this (a certificate that is
+# already "due" by our clock must not be fetched again and again).
+CERT_MIN_SPACING: Final = timedelta(hours=1)
 
 ATTR_ACCESS_ID: Final = "access_id"
 ATTR_USER_ID: Final = "user_id"
@@ -49,3 +52,4 @@ SERVICE_FORCE_UNLOCK: Final = "force_unlock"
 
 ISSUE_NOT_REGISTERED: Final = "not_registered"
 ISSUE_NO_CONNECTION_SLOT: Final = "no_connection_slot"
+ISSUE_CLOCK_SKEW: Final = "clock_skew"

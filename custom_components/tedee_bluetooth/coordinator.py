@@ -19,6 +19,7 @@ from homeassistant.util import dt as dt_util
 
 from .activity import ActivityFeed
 from .certificates import CertificateKeeper
+from .clock_check import async_check_clock
 from .cloud_api import tedee_cloud
 from .const import (
     CONF_CONNECTION_MODE,
@@ -108,7 +109,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             waiting=lambda: self.always_connected and not self.session.established,
         )
         self.cloud = tedee_cloud(hass, entry.data[CONF_PERSONAL_KEY])
-        self.certificates = CertificateKeeper(hass, entry, self.cloud, self._cloud_lock)
+        self.certificates = CertificateKeeper(
+            hass, entry, self.cloud, self._cloud_lock, self._check_clock
+        )
         self.user_names = UserNames(
             hass,
             entry.title,
@@ -207,7 +210,18 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     def session_changed(self) -> None:
         """Status or availability changed: repairs follow, entities are written."""
         async_sync_repairs(self.hass, self.connection_status, self.name, self.serial)
+        if self.connection_status is ConnectionStatus.CLOCK_SKEW:
+            self._check_clock()
         self.async_update_listeners()
+
+    @callback
+    def _check_clock(self) -> None:
+        """Measure the clock difference the lock or a certificate revealed."""
+        self.config_entry.async_create_background_task(
+            self.hass,
+            async_check_clock(self.hass, self.cloud, self.name, self.serial),
+            f"{DOMAIN} {self.serial} clock check",
+        )
 
     @callback
     def session_report(self, report: Report) -> None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN, ISSUE_NO_CONNECTION_SLOT, ISSUE_NOT_REGISTERED
+from .const import (
+    DOMAIN,
+    ISSUE_CLOCK_SKEW,
+    ISSUE_NO_CONNECTION_SLOT,
+    ISSUE_NOT_REGISTERED,
+)
 from .tedee import ConnectionStatus
 
 
@@ -19,7 +24,7 @@ def async_sync_repairs(
     elif status is ConnectionStatus.NO_CONNECTION_SLOT:
         _create(hass, ISSUE_NO_CONNECTION_SLOT, ir.IssueSeverity.WARNING, serial, name)
     elif status is ConnectionStatus.CONNECTED:
-        for issue in (ISSUE_NOT_REGISTERED, ISSUE_NO_CONNECTION_SLOT):
+        for issue in (ISSUE_NOT_REGISTERED, ISSUE_NO_CONNECTION_SLOT, ISSUE_CLOCK_SKEW):
             ir.async_delete_issue(hass, DOMAIN, f"{issue}_{serial}")
 
 

@@ -27,9 +27,15 @@ class NotOurLockError(HandshakeError):
 class AlertError(HandshakeError):
     """The lock ended the PTLS attempt or session with an alert."""
 
-    def __init__(self, code: int) -> None:
-        """Keep the raw code and its name."""
+    def __init__(self, code: int, *, refused_time: bool = False) -> None:
+        """Keep the raw code and its name.
+
+        ``refused_time``: it answered our server verify request, whose only
+        content is our clock's "now"; an ERROR then means the lock's clock and
+        ours disagree, not that the certificate is bad (it was not sent yet).
+        """
         self.code = code
+        self.refused_time = refused_time
         try:
             self.alert: AlertCode | None = AlertCode(code)
             name = self.alert.name

@@ -74,6 +74,12 @@ async def async_establish(
             if err.alert is AlertCode.ERROR and not retried_error:
                 retried_error = True  # once more, then suspect the certificate
                 continue
+            if err.alert is AlertCode.ERROR and err.refused_time:
+                # Our "now" was refused before any certificate was sent: a new
+                # certificate cannot help, the clocks must agree first.
+                _LOGGER.debug("%s refuses our time: the clocks differ", name)
+                set_status(ConnectionStatus.CLOCK_SKEW)
+                raise SessionError("clock_skew") from err
             if err.alert in (AlertCode.INVALID_CERT, AlertCode.ERROR) and not renewed:
                 renewed = True
                 _LOGGER.debug("%s: certificate refused; renewing it", name)

@@ -21,6 +21,7 @@ from .const import (
     MAX_RECORD_COUNTER,
     PTLS_RX_CHAR_UUID,
     PTLS_VERSION,
+    AlertCode,
     Header,
 )
 from .crypto import (
@@ -218,7 +219,12 @@ class PTLSClient:
         if header == Header.PTLS_ALERT:
             if not body:
                 raise ProtocolError("PTLS alert without a code")
-            raise AlertError(body[0])  # the first byte; any more are ignored
+            if body[0] == AlertCode.OK and self.state is State.ESTABLISHED:
+                return []  # "all is well" during a session: nothing to do
+            # The first byte; any more are ignored.
+            raise AlertError(
+                body[0], refused_time=self.state is State.WAIT_SERVER_VERIFY
+            )
         if self.state is State.WAIT_SERVER_HELLO and header == Header.PTLS_HELLO:
             return self._on_server_hello(body)
         if (

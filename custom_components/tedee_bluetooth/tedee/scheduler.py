@@ -46,11 +46,15 @@ class Scheduler:
             return config.not_registered_retry
         if not config.always_connected or status is ConnectionStatus.OUT_OF_RANGE:
             return None  # the next poll, command or advertisement tries again
-        table = (
-            config.no_slot_backoff
-            if status is ConnectionStatus.NO_CONNECTION_SLOT
-            else config.reconnect_backoff
-        )
+        if status is ConnectionStatus.NO_CONNECTION_SLOT:
+            table = config.no_slot_backoff
+        elif status in (
+            ConnectionStatus.INVALID_CERTIFICATE,
+            ConnectionStatus.CLOCK_SKEW,
+        ):
+            table = config.refused_backoff
+        else:
+            table = config.reconnect_backoff
         if table is not self._table:  # another kind of failure: start its table
             self._table, self._failures = table, 0
         delay = table[min(self._failures, len(table) - 1)]

@@ -102,7 +102,9 @@ class TedeeSession:
         """Nothing connects before ``async_start``.
 
         ``device()`` is the freshest path to the lock, None while out of range.
-        ``renew_certificate()`` is True once a new certificate is in place.
+        ``renew_certificate()`` is True once a new certificate is in place (the
+        owner spaces renewals: a lock that keeps refusing one must not turn every
+        connect attempt into a cloud request).
         ``registration_changed()`` is True once the cloud vouches for new lock
         keys (a reset lock added again); it defaults to renewing the certificate.
         ``clock`` is the wall clock the handshake's auth data carries.
@@ -151,7 +153,6 @@ class TedeeSession:
         self._short_sessions = 0
         self._heard_since_drop = False
         self._fetching_logs = False
-        self._last_renewal: float | None = None  # loop time of the last renewal
         self._lock_state: LockState | None = None
         self._settled = asyncio.Event()
         self._settled.set()
@@ -434,7 +435,7 @@ class TedeeSession:
                     self.name,
                     self._device,
                     self._attempt_for,
-                    self._renew_once,
+                    self._renew_certificate,
                     self._set_status,
                 )
             )
@@ -493,21 +494,6 @@ class TedeeSession:
         ):
             return
         self._outage.attempt_status(status)
-
-    async def _renew_once(self) -> bool:
-        """Renew the certificate for a refusal, at most once per spacing.
-
-        A lock that keeps refusing a fresh certificate (a skewed clock, a lock
-        that was not synced) must not turn every connect attempt into a cloud
-        request.
-        """
-        now = asyncio.get_running_loop().time()
-        last = self._last_renewal
-        if last is not None and now - last < self.config.min_renewal_spacing:
-            _LOGGER.debug("%s: certificate renewed recently; not again", self.name)
-            return False
-        self._last_renewal = now
-        return await self._renew_certificate()
 
     async def _signed_time(self) -> tuple[bytes, bytes]:
         try:

@@ -17,6 +17,8 @@ class SessionConfig:
     # The adapter or proxy had no free connection slot: retrying fast only
     # competes with whatever holds the slots, so wait longer.
     no_slot_backoff: tuple[float, ...] = (30.0, 60.0, 120.0, 300.0)
+    # The lock refused us (certificate, clock): only a change elsewhere helps.
+    refused_backoff: tuple[float, ...] = (60.0, 300.0, 600.0)
     not_registered_retry: float = 600.0  # look for the lock being added again
     unavailable_grace: float = 30.0
     linger: float = 20.0  # on demand: stay after a command to see it finish
@@ -27,9 +29,7 @@ class SessionConfig:
     # A session that lived less than this does not reset the back-off: a lock
     # whose sessions die at once is not reconnected several times a second.
     stable_session: float = 30.0
-    # A refused certificate is renewed at most this often (a skewed clock or an
-    # unsynced lock would otherwise cost a cloud request per connect attempt).
-    min_renewal_spacing: float = 3600.0
+
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT  # one answer from the lock
     # A proxy that never answers must not hold an attempt (and the status) forever.
     connect_timeout: float = 20.0

@@ -16,3 +16,4 @@ class ConnectionStatus(StrEnum):
     INVALID_CERTIFICATE = "invalid_certificate"
     NOT_REGISTERED = "not_registered"
     NO_CONNECTION_SLOT = "no_connection_slot"
+    CLOCK_SKEW = "clock_skew"  # the lock refuses our time: the clocks disagree
