@@ -497,16 +497,11 @@ class SimulatedLock:
             return Result.SUCCESS, b""
         if not self.config.pull_spring_enabled:
             return Result.NOT_CONFIGURED, b""
-        if self.state == State.LOCKED:
-            self._start_move(
-                State.UNLOCKING,
-                State.UNLOCKED,
-                trigger,
-                actor,
-                pull_after=True,
-            )
-        else:
-            self._start_pull(trigger, actor)
+        if self.state != State.UNLOCKED:
+            # The vendor's state diagram pulls only from UNLOCKED: a locked or
+            # semi-locked bolt must be unlocked first.
+            return Result.ERROR, b""
+        self._start_pull(trigger, actor)
         return Result.SUCCESS, b""
 
     def _start_move(

@@ -87,16 +87,18 @@ async def test_unlock_lock_open_from_the_entity(hass: HomeAssistant, sim: Sim) -
     await call(hass, "lock")
     await settle(hass)
     assert states[-2:] == ["locking", "locked"]
-    await call(hass, "open")
+    await call(hass, "open")  # from locked: unlocked first, then pulled
     await settle(hass, 0.2)
-    assert "opening" in states
-    assert "open" in states
-    assert states[-1] == "unlocked"
+    assert states[-5:] == ["unlocking", "unlocked", "opening", "open", "unlocked"]
     assert motor(sim) == [
         (Command.UNLOCK, bytes([0x00])),
         (Command.LOCK, bytes([0x00])),
+        (Command.UNLOCK, bytes([0x00])),
         (Command.PULL_SPRING, b""),
     ]
+    await call(hass, "open")  # from unlocked: pulled at once
+    assert motor(sim)[-1] == (Command.PULL_SPRING, b"")
+    assert len(motor(sim)) == 5
 
 
 async def test_unlock_without_pulling_option(hass: HomeAssistant, sim: Sim) -> None:

@@ -67,13 +67,15 @@ async def test_connect_and_operate_at_every_mtu(world: World, att_mtu: int) -> N
         battery = await client.get_battery()
         assert (battery.level, battery.charging) == (87, False)
         assert str(await client.get_version()) == "2.4.1234"
+        with pytest.raises(CommandError):  # a lock pulls only from UNLOCKED
+            await client.pull_spring()
         await client.unlock()
         await wait_for_state(world.lock, LockState.UNLOCKED)
-        await client.lock()
-        await wait_for_state(world.lock, LockState.LOCKED)
         await client.pull_spring()
         await wait_for_state(world.lock, LockState.PULL_SPRING)
         await wait_for_state(world.lock, LockState.UNLOCKED)
+        await client.lock()
+        await wait_for_state(world.lock, LockState.LOCKED)
     finally:
         await client.disconnect()
 

@@ -62,6 +62,17 @@ async def _stop_home_assistant(hass: HomeAssistant, _entry: MockConfigEntry) -> 
     await settle(hass, 0)
 
 
+async def _refused(hass: HomeAssistant, action: str) -> HomeAssistantError:
+    """Call a lock action, move time until it ends; the error it was refused with."""
+    call = hass.async_create_task(
+        hass.services.async_call("lock", action, {"entity_id": LOCK}, blocking=True)
+    )
+    await clock_of(hass).until(call.done, limit=15)
+    err = call.exception()
+    assert isinstance(err, HomeAssistantError)
+    return err
+
+
 STOPS = {
     "unload": _unload,
     "remove": _remove,
@@ -145,11 +156,8 @@ async def test_a_command_is_refused_if_the_motor_does_not_settle_in_time(
     await sim.setup()
     await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
     await settle(hass, 0.5)
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            "lock", "lock", {"entity_id": LOCK}, blocking=True
-        )
-    assert err.value.translation_key == "lock_moving"
+    err = await _refused(hass, "lock")
+    assert err.translation_key == "lock_moving"
     assert Command.LOCK not in [op for op, _ in sim.lock.executed]
 
 
@@ -245,3 +253,28 @@ async def test_a_certificate_expired_on_arrival_is_not_fetched_in_a_loop(
     print(f"\n{len(asked)} cloud requests in 2 h ({certificates} certificates)")
     assert certificates <= 4  # at setup, one refusal, then at most hourly
     assert len(asked) <= 12
+
+
+async def test_open_from_locked_with_auto_pull_pulls_once(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The lock pulls by itself on unlocking: the spring is never pulled twice."""
+    sim.lock.config.auto_pull = True
+    await sim.setup()
+    await hass.services.async_call("lock", "open", {"entity_id": LOCK}, blocking=True)
+    await until_state(hass, LOCK, "unlocked", limit=5)
+    ops = [op for op, _ in sim.lock.executed if op != Command.GET_LOGS_TLV]
+    assert ops.count(Command.UNLOCK) == 1
+    assert Command.PULL_SPRING not in ops
+
+
+async def test_open_that_cannot_pull_in_time_says_the_door_is_unlocked(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    sim.lock.config.move_time = 12.0  # unlocking outlasts the one deadline
+    await sim.setup()
+    err = await _refused(hass, "open")
+    assert err.translation_key == "unlocked_not_opened"
+    ops = [op for op, _ in sim.lock.executed]
+    assert ops.count(Command.UNLOCK) == 1
+    assert Command.PULL_SPRING not in ops

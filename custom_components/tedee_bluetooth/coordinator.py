@@ -302,17 +302,20 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
 
     async def async_unlock(self, *, force: bool = False) -> None:
         """Unlock, pulling the spring or not as the options say."""
-        if force:
-            param = UnlockParam.FORCE
-        elif self.config_entry.options.get(CONF_PULL_ON_UNLOCK, True):
-            param = UnlockParam.NORMAL
-        else:
-            param = UnlockParam.WITHOUT_PULL
+        param = UnlockParam.FORCE if force else self._unlock_param()
         await self.async_command(lambda c: c.unlock(param))
 
     async def async_open(self) -> None:
-        """Pull the spring (open the door)."""
-        await self.async_command(lambda c: c.pull_spring())
+        """Open the door: pull the spring, unlocking first if it is locked."""
+        try:
+            await self.session.async_open(self._unlock_param())
+        except TedeeError as err:
+            raise command_error(err, self.name) from err
+
+    def _unlock_param(self) -> UnlockParam:
+        if self.config_entry.options.get(CONF_PULL_ON_UNLOCK, True):
+            return UnlockParam.NORMAL
+        return UnlockParam.WITHOUT_PULL
 
     async def async_command(
         self, run: Callable[[TedeeLockClient], Awaitable[None]]

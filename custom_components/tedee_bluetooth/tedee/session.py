@@ -33,12 +33,13 @@ from typing import Any
 
 from .availability import Availability
 from .client import TedeeLockClient
-from .commands import LockState
+from .commands import LockState, ResultCode, UnlockParam
 from .connector import Connector
 from .const import AlertCode
 from .deadline import Run, async_run_by
 from .errors import (
     AlertError,
+    CommandError,
     OutcomeUnknownError,
     SessionError,
     TedeeError,
@@ -156,6 +157,8 @@ class TedeeSession:
         self._lock_state: LockState | None = None
         self._settled = asyncio.Event()
         self._settled.set()
+        self._state_seen = asyncio.Event()  # a state was reported (set each time)
+        self._pulled = False  # the spring was seen pulled since an open began
 
     # -- what the owner reads -------------------------------------------------------
 
@@ -268,7 +271,63 @@ class TedeeSession:
             self._report_state(await client.get_state())
             await self._async_read_rest(client)
 
-    async def async_command(self, run: Run) -> None:
+    async def async_open(self, unlock: UnlockParam = UnlockParam.NORMAL) -> None:
+        """Open the door: pull the spring, unlocking first where it is locked.
+
+        A lock pulls only from UNLOCKED. Locked (or semi-locked), it is unlocked
+        first; if it pulls by itself on unlocking (auto-pull) it is not pulled
+        again, otherwise the spring is pulled once the lock reports UNLOCKED.
+        One deadline covers both steps; if the pull cannot follow, SessionError
+        ``unlocked_not_opened`` says the door is unlocked but not open.
+        """
+
+        async def run(client: TedeeLockClient) -> None:
+            if self._lock_state is not LockState.UNLOCKED:
+                self._pulled = False
+                await client.unlock(unlock)
+                if not await self._async_unlocked_by(deadline):
+                    raise SessionError("unlocked_not_opened")
+                if self._pulled:
+                    return  # the lock pulled by itself: never pull twice
+            await self._async_pull_by(client, deadline)
+
+        deadline = asyncio.get_running_loop().time() + self.config.command_deadline
+        await self.async_command(run, deadline=deadline)
+
+    async def _async_unlocked_by(self, deadline: float) -> bool:
+        """After UNLOCK: whether the lock reached UNLOCKED (or pulled) in time."""
+        loop = asyncio.get_running_loop()
+        moved = False
+        while loop.time() < deadline:
+            moved = moved or self._lock_state in MOVING_STATES
+            if self._pulled or (moved and self._lock_state is LockState.UNLOCKED):
+                return True
+            self._state_seen.clear()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._state_seen.wait()
+            except TimeoutError:
+                return False
+        return False
+
+    async def _async_pull_by(self, client: TedeeLockClient, deadline: float) -> None:
+        """PULL_SPRING, retried on BUSY until the deadline unless the lock pulled."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await client.pull_spring()
+                return
+            except CommandError as err:
+                if err.result != ResultCode.BUSY:
+                    raise
+            # Busy: the lock may be pulling by itself right now.
+            settled = await self._async_settled(deadline - loop.time())
+            if self._pulled:
+                return
+            if not settled or loop.time() >= deadline:
+                raise SessionError("unlocked_not_opened")
+
+    async def async_command(self, run: Run, *, deadline: float | None = None) -> None:
         """Run one command, or refuse it: it is never sent after the deadline.
 
         One deadline, from the moment it was asked for, covers waiting for an
@@ -280,7 +339,8 @@ class TedeeSession:
         if self.stopped:
             raise SessionError("stopped")
         config = self.config
-        deadline = asyncio.get_running_loop().time() + config.command_deadline
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + config.command_deadline
         async with self._lease():
             try:
                 await async_run_by(
@@ -346,6 +406,9 @@ class TedeeSession:
 
     def _track_motor(self, state: LockState) -> None:
         self._lock_state = state
+        if state in (LockState.PULLING, LockState.PULL_SPRING):
+            self._pulled = True
+        self._state_seen.set()
         if state in MOVING_STATES:
             self._settled.clear()
         else:
