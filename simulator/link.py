@@ -41,6 +41,7 @@ class LinkStats:
         self.uplink_frames = 0
         self.downlink_frames = 0
         self.uplink_flights = 0
+        self.too_long = 0  # notifications the link could not carry
         self._last_direction = "down"
 
     def up(self) -> None:
@@ -144,7 +145,10 @@ class SimulatedConnection:
     ) -> None:
         """Negotiate the MTU against the lock's; latency defaults to the lock's."""
         self.lock = lock
-        self.mtu_size = min(att_mtu, lock.config.att_mtu)
+        self.negotiated_mtu = min(att_mtu, lock.config.att_mtu)
+        # What the host stack reports to the client, if not the negotiated MTU
+        # (a BlueZ acquisition that failed and left 23, a stale proxy value).
+        self.reported_mtu: int | None = None
         self.latency = lock.config.latency if latency is None else latency
         self.disconnected_callback = disconnected_callback
         self.stats = LinkStats()
@@ -155,6 +159,11 @@ class SimulatedConnection:
         self._downlink = _Pipe(self._on_downlink)
         self._acks: set[asyncio.Future[None]] = set()
         self.session: Any = None  # the lock's per-connection state
+
+    @property
+    def mtu_size(self) -> int:
+        """The ATT MTU as the client's Bluetooth stack reports it."""
+        return self.reported_mtu or self.negotiated_mtu
 
     @property
     def is_connected(self) -> bool:
@@ -183,7 +192,7 @@ class SimulatedConnection:
             raise BleakError("Not connected")
         if uuid not in WRITABLE:
             raise BleakError(f"characteristic {uuid} is not writable")
-        limit = MAX_ATTRIBUTE if response else self.mtu_size - ATT_OVERHEAD
+        limit = MAX_ATTRIBUTE if response else self.negotiated_mtu - ATT_OVERHEAD
         if len(payload) > limit:
             raise BleakError(
                 f"write of {len(payload)} bytes exceeds the limit of {limit}"
@@ -233,15 +242,20 @@ class SimulatedConnection:
     def send(self, uuid: str, frame: bytes, extra_delay: float = 0.0) -> None:
         """Queue a frame from the lock to the client.
 
-        A notification or indication carries at most ATT MTU - 3 bytes; the lock
-        never fragments, so a longer one is a simulator bug and is refused loudly.
+        A notification or indication carries at most ATT MTU - 3 bytes and the
+        lock never fragments: on a link too small for a frame (the server verify
+        needs 138) the frame never reaches the client. Counted in the stats.
         """
         if not self._connected:
             return
-        if len(frame) > self.mtu_size - ATT_OVERHEAD:
-            raise BleakError(
-                f"notification of {len(frame)} bytes exceeds ATT MTU {self.mtu_size}"
+        if len(frame) > self.negotiated_mtu - ATT_OVERHEAD:
+            _LOGGER.debug(
+                "a %d-byte notification does not fit ATT MTU %d: lost",
+                len(frame),
+                self.negotiated_mtu,
             )
+            self.stats.too_long += 1
+            return
         loop = asyncio.get_running_loop()
         faults = self.faults
         if faults.drop_down > 0:

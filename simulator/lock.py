@@ -122,6 +122,10 @@ class Faults:
     # Every session's link is dropped this long after its handshake (a marginal
     # radio, a lock that ends links at once); None: sessions live.
     drop_sessions_after: float | None = None
+    # How the lock answers SET_SIGNED_DATETIME: "full" (0x00 | opcode | result),
+    # "short" (the result alone, as the BLE doc shows it) or "none" (only the
+    # SIGNED_DATETIME notification).
+    signed_time_answer: str = "full"
 
 
 @dataclass
@@ -223,7 +227,7 @@ class SimulatedLock:
                 "connections in use"
             )
         self.connections.append(conn)
-        server = self.ptls_server(min(conn.mtu_size - ATT_OVERHEAD, 255))
+        server = self.ptls_server(min(conn.negotiated_mtu - ATT_OVERHEAD, 255))
         session = Session(server)
         conn.session = session
         loop = asyncio.get_running_loop()
@@ -439,8 +443,11 @@ class SimulatedLock:
         if ok:
             self.trusted_time = True
         # Sealed or not, the lock always answers unencrypted (PROTOCOL.md 5).
-        response = bytes([Frame.PLAIN, Op.SET_SIGNED_DATETIME, Result.SUCCESS])
-        conn.send(API, response)
+        answer = self.faults.signed_time_answer
+        if answer == "full":
+            conn.send(API, bytes([Frame.PLAIN, Op.SET_SIGNED_DATETIME, Result.SUCCESS]))
+        elif answer == "short":
+            conn.send(API, bytes([Frame.PLAIN, Result.SUCCESS]))
         status = bytes([Note.SIGNED_DATETIME, 0x00 if ok else 0x01])
         conn.send(NOTIFICATIONS, bytes([Frame.PLAIN]) + status)
 
@@ -606,7 +613,7 @@ class SimulatedLock:
         if not self.logs:
             return Result.NOT_FOUND, b""
         # What one sealed indication can carry: header, opcode, result and tag aside.
-        room = conn.mtu_size - ATT_OVERHEAD - 1 - 2 - 16
+        room = conn.negotiated_mtu - ATT_OVERHEAD - 1 - 2 - 16
         count = min(self.config.logs_per_package, entries_that_fit(self.logs, room))
         if count == 0:
             return Result.ERROR, b""  # the MTU is too small for a package

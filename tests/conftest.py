@@ -20,7 +20,6 @@ from custom_components.tedee_bluetooth.tedee import TedeeLockClient
 from .ha_fixtures import sim  # noqa: F401 - the Home Assistant fixture
 from .world import World, make_world
 
-
 # The test harness's own noise, not caused by the integration: on Home Assistant
 # 2026.2 the `enable_bluetooth` fixture's fake local adapter cannot stop its
 # scanner at teardown (it never had a real one).

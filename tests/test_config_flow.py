@@ -239,9 +239,19 @@ async def test_pairing_over_a_link_too_small_says_so(
         hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
     )
     before = dict(mobiles(sim))
-    result = await configure(
-        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    # Tried: the server verify that cannot fit the link is waited for 15 s,
+    # on the virtual clock.
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.flow.async_configure(  # type: ignore[assignment]
+        flow_id, {CONF_SERIAL: sim.lock.config.serial}
     )
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+
+    def pairing_over() -> bool:
+        return hass.config_entries.flow.async_get(flow_id)["step_id"] != "pair"
+
+    await clock_of(hass).until(pairing_over, limit=20)
+    result = await hass.config_entries.flow.async_configure(flow_id)  # type: ignore[assignment]
     assert result["errors"] == {"base": "mtu_too_small"}
     assert result["description_placeholders"]["mtu"] == "104"
     assert result["description_placeholders"]["needed"] == "138"

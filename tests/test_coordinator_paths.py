@@ -22,7 +22,7 @@ from custom_components.tedee_bluetooth.const import (
 from custom_components.tedee_bluetooth.tedee import SessionConfig
 from custom_components.tedee_bluetooth.tedee.commands import Command
 
-from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state
+from .ha_fixtures import LOCK, STATUS, Sim, clock_of, jump, settle, until_state
 from .world import ACCOUNT
 
 
@@ -30,7 +30,11 @@ async def test_a_link_too_small_says_so_once(
     hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
 ) -> None:
     sim.lock.config.att_mtu = 104
-    entry = await sim.setup()
+    entry = sim.entry()
+    # The handshake is tried, and waits its 15 s for a server verify that
+    # cannot fit the link: on the virtual clock.
+    setup = hass.async_create_task(hass.config_entries.async_setup(entry.entry_id))
+    await clock_of(hass).until(setup.done, limit=20)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.reason is not None
     assert "ATT MTU" in entry.reason

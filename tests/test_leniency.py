@@ -91,10 +91,13 @@ def test_the_hello_announces_att_mtu_minus_3(world: World) -> None:
     assert server.client_mtu == 182
 
 
-@pytest.mark.parametrize("att_mtu", [23, 104, MIN_HANDSHAKE_ATT_MTU - 1])
+# (At MIN_HANDSHAKE_ATT_MTU - 1 the server verify fits when the lock's DER
+# signature is a byte short, so that one is tried and may well work.)
+@pytest.mark.parametrize("att_mtu", [23, 104])
 async def test_a_link_too_small_for_a_handshake_is_a_clear_error(
     world: World, att_mtu: int
 ) -> None:
+    """Tried, and blamed on the MTU once the server verify never comes."""
     conn = world.lock.connect(att_mtu=att_mtu)
     await conn.connect()
     client = TedeeLockClient(conn, world.creds)  # type: ignore[arg-type]
@@ -102,7 +105,7 @@ async def test_a_link_too_small_for_a_handshake_is_a_clear_error(
         await client.connect()
     assert err.value.mtu == att_mtu
     assert f"ATT MTU is {att_mtu}" in str(err.value)
-    assert conn.stats.uplink_frames == 0  # nothing was sent to the lock
+    assert conn.stats.too_long == 1  # the 135-byte server verify did not fit
     await client.disconnect()
 
 
@@ -134,13 +137,9 @@ class WrappedConnection(SimulatedConnection):
 
     _backend: BleakClientBlueZDBus
 
-    @property  # type: ignore[override]
+    @property
     def mtu_size(self) -> int:
-        return self._backend._mtu_size or 23
-
-    @mtu_size.setter
-    def mtu_size(self, value: int) -> None:
-        pass  # the link itself always carries 247
+        return self._backend._mtu_size or 23  # the link itself carries 247
 
 
 async def _wrapped(
@@ -189,13 +188,16 @@ async def _failing_acquire(self: BleakClientBlueZDBus) -> None:
         (_bluez(_acquire_mtu=None), 0),  # an older bleak without the call
     ],
 )
-async def test_where_the_mtu_cannot_be_learned_it_is_a_clear_error(
+async def test_where_the_mtu_cannot_be_learned_the_handshake_is_tried_anyway(
     world: World, backend: type[BleakClientBlueZDBus], acquired: int
 ) -> None:
+    """A reported 23 is often wrong: the real link carries the handshake."""
     conn, client = await _wrapped(world, backend(247))
-    with pytest.raises(MtuTooSmallError):
-        await client.connect()
+    await client.connect()
+    assert client.established
+    assert client.att_mtu == 23  # the client verify went in small parts
     assert conn._backend.acquired == acquired
+    await client.get_state()
     await client.disconnect()
 
 

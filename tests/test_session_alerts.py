@@ -58,6 +58,23 @@ async def test_no_trusted_time_is_recovered_from_the_cloud(
     assert ("GET", "/api/v37/datetime/getsignedtime") in sim.world.cloud.request_log
 
 
+@pytest.mark.parametrize("answer", ["short", "none"])
+async def test_signed_time_answered_briefly_or_only_by_its_notification(
+    hass: HomeAssistant, sim: Sim, answer: str
+) -> None:
+    """The BLE doc's one-byte answer, or none: the notification is the verdict."""
+    sim.lock.trusted_time = False
+    sim.lock.faults.signed_time_answer = answer
+    entry = await sim.setup()
+    assert entry.state is ConfigEntryState.LOADED
+    assert sim.lock.trusted_time
+    sim.lock.lose_trusted_time()  # and again during the session
+    await settle(hass, 0.1)
+    assert sim.lock.trusted_time
+    assert hass.states.get(STATUS).state == "connected"
+    assert len(sim.lock.connect_times) == 1  # the session was never lost
+
+
 async def test_need_date_time_during_a_session(hass: HomeAssistant, sim: Sim) -> None:
     await sim.setup()
     sim.lock.lose_trusted_time()

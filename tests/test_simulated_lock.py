@@ -7,6 +7,7 @@ spec once hid on both sides), and it refuses what PROTOCOL.md says a lock refuse
 from __future__ import annotations
 
 import ast
+import asyncio
 import base64
 from pathlib import Path
 import time
@@ -153,13 +154,20 @@ async def test_the_lock_announces_its_mtu_from_the_link(world: World) -> None:
     await conn.disconnect()
 
 
-async def test_a_notification_larger_than_the_link_is_a_simulator_bug(
+async def test_a_notification_larger_than_the_link_never_arrives(
     world: World,
 ) -> None:
     conn = world.lock.connect(att_mtu=138)
     await conn.connect()
-    with pytest.raises(Exception, match="exceeds ATT MTU 138"):
-        conn.send("00000101-4899-489f-a301-fbee544b1db0", bytes(136))
+    seen: list[bytes] = []
+    await conn.start_notify(
+        "00000101-4899-489f-a301-fbee544b1db0", lambda _c, data: seen.append(data)
+    )
+    conn.send("00000101-4899-489f-a301-fbee544b1db0", bytes(136))
+    conn.send("00000101-4899-489f-a301-fbee544b1db0", bytes(135))
+    await asyncio.sleep(0.1)
+    assert [len(frame) for frame in seen] == [135]
+    assert conn.stats.too_long == 1
     await conn.disconnect()
 
 

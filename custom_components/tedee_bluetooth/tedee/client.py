@@ -16,6 +16,7 @@ from typing import Any
 from .commands import (
     Command,
     Response,
+    ResultCode,
     encode_command,
 )
 from .const import (
@@ -148,8 +149,9 @@ class TedeeLockClient(LockOperations):
         await async_acquire_mtu(self._ble)
         self.att_mtu = self._ble.mtu_size
         _LOGGER.debug("using ATT MTU %d", self.att_mtu)
-        if self.att_mtu < MIN_HANDSHAKE_ATT_MTU:
-            raise MtuTooSmallError(self.att_mtu, MIN_HANDSHAKE_ATT_MTU)
+        # A reported MTU below what the server verify needs may be wrong (a
+        # failed BlueZ acquisition leaves 23, a proxy may report a stale value):
+        # try, and blame the MTU only if the server verify never comes.
         if not self._subscribed:
             await self._ble.start_notify(PTLS_TX_CHAR_UUID, self._on_ptls_tx)
             await self._ble.start_notify(
@@ -221,14 +223,30 @@ class TedeeLockClient(LockOperations):
                     await self._write_all(self._ptls.receive_ptls(frame))
             self._up = True
         except TimeoutError as err:
+            blame_mtu = self._mtu_to_blame()
             self._ptls.fail()
+            if blame_mtu:
+                raise MtuTooSmallError(self.att_mtu, MIN_HANDSHAKE_ATT_MTU) from err
             raise LockTimeoutError("the lock did not complete the handshake") from err
+        except NotConnectedError as err:
+            blame_mtu = self._mtu_to_blame()
+            self._ptls.fail()
+            if blame_mtu:
+                raise MtuTooSmallError(self.att_mtu, MIN_HANDSHAKE_ATT_MTU) from err
+            raise
         except TedeeError:
             self._ptls.fail()
             raise
         except Exception as err:  # BLE write failures from the transport
             self._ptls.fail()
             raise NotConnectedError(f"Bluetooth write failed: {err}") from err
+
+    def _mtu_to_blame(self) -> bool:
+        """The handshake is dying waiting for the lock's reply on a small link."""
+        return (
+            self._ptls.waiting_for_the_lock()
+            and self.att_mtu < MIN_HANDSHAKE_ATT_MTU
+        )
 
     async def _write_all(self, writes: list[Write]) -> None:
         for write in writes:
@@ -352,6 +370,16 @@ class TedeeLockClient(LockOperations):
             and not waiter.done()
         ):
             waiter.set_result(notification.accepted)
+            pending = self._pending
+            if (
+                pending is not None
+                and pending[0] == Command.SET_SIGNED_DATETIME
+                and not pending[1].done()
+            ):
+                # The lock's verdict came before (or instead of) the answer: the
+                # vendor's SDK acts on the notification alone, and so do we.
+                result = ResultCode.SUCCESS if notification.accepted else ResultCode.ERROR
+                pending[1].set_result(Response(Command.SET_SIGNED_DATETIME, result, b""))
         for callback in list(self._subscribers):
             try:
                 callback(notification)

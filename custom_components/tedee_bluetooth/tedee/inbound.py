@@ -13,7 +13,7 @@ import dataclasses
 import logging
 from typing import Any
 
-from .commands import Response, decode_response
+from .commands import Command, Response, ResultCode, decode_response
 from .errors import ProtocolError, TedeeError
 from .notifications import Notification, NotificationCode, decode_notification
 from .ptls import Plaintext, PTLSClient
@@ -114,6 +114,11 @@ class Inbound:
     ) -> None:
         try:
             if kind == API:
+                if not encrypted and len(payload) < 2:
+                    # The signed-time answer in its short form: the result alone
+                    # (the BLE doc shows a single 0x00), or nothing at all.
+                    result = payload[0] if payload else ResultCode.SUCCESS
+                    payload = bytes([Command.SET_SIGNED_DATETIME, result])
                 self._on_response(decode_response(payload), encrypted)
                 return
             if not encrypted and payload[0] != NotificationCode.SIGNED_DATETIME:

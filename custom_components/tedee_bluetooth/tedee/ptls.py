@@ -327,6 +327,10 @@ class PTLSClient:
 
     # -- record layer ------------------------------------------------------------
 
+    def waiting_for_the_lock(self) -> bool:
+        """Our hello is out; the lock's hello or server verify has not come."""
+        return self.state in (State.WAIT_SERVER_HELLO, State.WAIT_SERVER_VERIFY)
+
     @property
     def established(self) -> bool:
         """True once the lock sent INITIALIZED and nothing failed since."""
