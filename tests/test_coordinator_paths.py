@@ -16,6 +16,7 @@ import pytest
 from custom_components.tedee_bluetooth.const import (
     CONF_CONNECTION_MODE,
     DEFAULT_REFRESH_INTERVAL,
+    DOMAIN,
     MODE_ALWAYS,
     MODE_ON_DEMAND,
 )
@@ -30,6 +31,8 @@ async def test_a_link_too_small_says_so_once(
     hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
 ) -> None:
     sim.lock.config.att_mtu = 104
+    # Loaded first, so the entry's setup waits on no executor job, only timers.
+    assert await async_setup_component(hass, DOMAIN, {})
     entry = sim.entry()
     # The handshake is tried, and waits its 15 s for a server verify that
     # cannot fit the link: on the virtual clock.
