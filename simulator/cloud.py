@@ -37,6 +37,7 @@ ALL_SCOPES = frozenset(
 )
 FIRST_USER_ID = 1001
 RATE_LIMIT = 700
+SLOW = 0  # an injected "failure" that only delays the real answer
 RATE_WINDOW = 3600.0
 API_PREFIX = "/api/v37"
 
@@ -205,6 +206,10 @@ class CloudState:
         """Inject a failure for the next request (optionally only on ``path``)."""
         self.failures.append(InjectedFailure(status, **kwargs))
 
+    def slow_next(self, delay: float, **kwargs: Any) -> None:
+        """Answer the next request (optionally only on ``path``) ``delay`` s late."""
+        self.failures.append(InjectedFailure(SLOW, delay=delay, **kwargs))
+
 
 def _envelope(
     result: Any, status: int = 200, errors: list[str] | None = None
@@ -271,6 +276,8 @@ class CloudApp:
                 self.state.failures.remove(failure)
                 if failure.delay:
                     await asyncio.sleep(failure.delay)
+                if failure.status == SLOW:
+                    break  # late, but answered for real
                 if failure.malformed:
                     return web.Response(status=failure.status, text="<html>oops</html>")
                 response = _envelope(None, failure.status, ["injected failure"])

@@ -278,3 +278,20 @@ async def test_open_that_cannot_pull_in_time_says_the_door_is_unlocked(
     ops = [op for op, _ in sim.lock.executed]
     assert ops.count(Command.UNLOCK) == 1
     assert Command.PULL_SPRING not in ops
+
+
+async def test_a_renewal_running_at_unload_writes_nothing(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The renewal belongs to the entry: unloading cancels it mid-request."""
+    sim.world.cloud.cert_validity = timedelta(minutes=4)
+    entry = await sim.setup()
+    certificate = entry.data[CONF_CERTIFICATE]
+    sim.world.cloud.slow_next(5.0, path="getformobile")
+    await jump(hass, 121)  # due at half the validity: the request is under way
+    asked = [path for _, path in sim.world.cloud.request_log]
+    assert asked[-1] == "/api/v37/my/devicecertificate/getformobile"
+    await hass.config_entries.async_unload(entry.entry_id)
+    await jump(hass, 10)
+    assert entry.data[CONF_CERTIFICATE] == certificate
+    assert sim.lock.connections == []

@@ -178,7 +178,12 @@ class CertificateKeeper:
             return None
 
     async def _async_store(self, cert: DeviceCertificate) -> None:
-        """Keep the certificate in the entry, schedule the next renewal."""
+        """Keep the certificate in the entry, schedule the next renewal.
+
+        Not after stop: an unloaded entry's renewal writes nothing.
+        """
+        if self._stopped:
+            return
         data = self._entry.data
         name = self._entry.title
         self._auth_failed = False
@@ -235,9 +240,13 @@ class CertificateKeeper:
         if after_renewal:
             when = max(when, now + CERT_MIN_SPACING)
 
-        async def _renew(_now: datetime) -> None:
+        @callback
+        def _renew(_now: datetime) -> None:
             self._cancel = None
-            await self.async_renew()
+            # The entry's task: cancelled if the entry unloads while it runs.
+            self._entry.async_create_background_task(
+                self._hass, self.async_renew(), f"{DOMAIN} certificate renewal"
+            )
 
         self._cancel = async_track_point_in_utc_time(
             self._hass,
