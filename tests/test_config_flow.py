@@ -259,7 +259,7 @@ async def test_pairing_over_a_link_too_small_says_so(
     assert not hass.config_entries.async_entries(DOMAIN)
 
 
-@pytest.mark.parametrize("break_it", ["another_key", "lock_error"])
+@pytest.mark.parametrize("break_it", ["another_key", "lock_error", "bad_lock_key"])
 async def test_pairing_refuses_a_certificate_or_lock_it_cannot_trust(
     hass: HomeAssistant, sim: Sim, break_it: str
 ) -> None:
@@ -269,14 +269,18 @@ async def test_pairing_refuses_a_certificate_or_lock_it_cannot_trust(
     before = dict(mobiles(sim))
     if break_it == "another_key":
         sim.world.cloud.certify_another_key = True
+    elif break_it == "bad_lock_key":  # the cloud vouches for no point on P-256
+        record = sim.world.cloud.accounts[ACCOUNT].locks[sim.lock.config.device_id]
+        record.device_public_point = b"\x04" + bytes(64)
     else:
         sim.lock.faults.next_result = {0x5A: 0x02}  # GET_STATE answers ERROR
     result = await configure(
         hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
     )
-    expected = "cannot_connect" if break_it == "another_key" else "lock_unreachable"
+    expected = "lock_unreachable" if break_it == "lock_error" else "cannot_connect"
     assert result["errors"] == {"base": expected}
     assert mobiles(sim) == before
+    assert sim.lock.connections == []  # whatever failed, the link was closed
     if break_it == "another_key":  # it never reached the lock
         assert sim.lock.connect_attempts == 0
 

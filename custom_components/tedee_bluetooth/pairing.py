@@ -151,7 +151,14 @@ async def _async_prove(
         ble = await connect(device, lambda: None)
     except NotConnectedError as err:  # no slot free included
         raise PairingError("lock_unreachable", str(err)) from err
-    client = TedeeLockClient(ble, creds, signed_time=signed_time)
+    try:
+        client = TedeeLockClient(ble, creds, signed_time=signed_time)
+    except TedeeError as err:  # a certificate or lock key that does not parse
+        try:
+            await ble.disconnect()
+        except BleakError as close_err:
+            LOGGER.debug("disconnect after pairing: %s", close_err)
+        raise PairingError("cannot_connect", str(err)) from err
     try:
         await client.connect()
         await client.get_state()
