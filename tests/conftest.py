@@ -35,9 +35,7 @@ class _ErrorRecords(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if any(
-            record.name == name and text in message for name, text in HARNESS_NOISE
-        ):
+        if any(record.name == name and text in message for name, text in HARNESS_NOISE):
             return
         self.records.append(record)
 
@@ -57,9 +55,7 @@ def fail_on_error_log() -> Iterator[None]:
     finally:
         root.removeHandler(handler)
     if handler.records:
-        lines = "\n".join(
-            f"{r.name}: {r.getMessage()}" for r in handler.records[:10]
-        )
+        lines = "\n".join(f"{r.name}: {r.getMessage()}" for r in handler.records[:10])
         pytest.fail(f"ERROR records in the log:\n{lines}", pytrace=False)
 
 

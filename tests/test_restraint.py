@@ -195,6 +195,7 @@ async def test_not_registered_stays_put_until_a_handshake_works(
     certificate = entry.data[CONF_CERTIFICATE]
     connects = sim.lock.connect_attempts
     log = len(sim.world.cloud.request_log)
+    sim.world.cloud.fail_next(500, path="getformobile")  # one re-check fails
     await jump(hass, 4 * SessionConfig().not_registered_retry + 5)
     assert states == []  # no "disconnected" and back every 10 minutes
     assert entry.data[CONF_CERTIFICATE] == certificate  # nothing rewritten
@@ -204,7 +205,9 @@ async def test_not_registered_stays_put_until_a_handshake_works(
     # Added again in the Tedee app: the next re-check connects, in one change.
     record = sim.world.cloud.accounts[ACCOUNT].locks[sim.lock.config.device_id]
     record.device_public_point = sim.lock.add_again()
-    await until_state(hass, STATUS, "connected", limit=SessionConfig().not_registered_retry + 5)
+    await until_state(
+        hass, STATUS, "connected", limit=SessionConfig().not_registered_retry + 5
+    )
     assert states == ["connected"]
 
 
@@ -236,7 +239,9 @@ async def test_a_skewed_host_clock_is_named_and_spares_the_cloud(
     # The clock is put right: the next attempt connects and the issue goes.
     _skew_the_world(sim, 0)
     await until_state(hass, STATUS, "connected", limit=601)
-    assert ir.async_get(hass).async_get_issue(DOMAIN, "clock_skew_10000000-000001") is None
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, "clock_skew_10000000-000001") is None
+    )
 
 
 async def test_a_certificate_expired_on_arrival_is_not_fetched_in_a_loop(
@@ -295,3 +300,30 @@ async def test_a_renewal_running_at_unload_writes_nothing(
     await jump(hass, 10)
     assert entry.data[CONF_CERTIFICATE] == certificate
     assert sim.lock.connections == []
+
+
+async def test_a_clock_check_the_cloud_cannot_answer_raises_no_issue(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    _skew_the_world(sim, 600)
+    sim.world.cloud.fail_next(500, path="getsignedtime")
+    sim.lock.connections[0].drop("the lock restarted")
+    await until_state(hass, STATUS, "clock_skew", limit=5)
+    await settle(hass, 1)
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, "clock_skew_10000000-000001") is None
+    )
+
+
+async def test_a_cloud_that_cannot_list_the_locks_changes_nothing_at_renewal(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    sim.world.cloud.cert_validity = timedelta(minutes=4)
+    entry = await sim.setup()
+    certificate = entry.data[CONF_CERTIFICATE]
+    sim.world.cloud.fail_next(500, path="/my/lock")
+    await jump(hass, 125)  # renewed at half the validity; the settings read fails
+    assert entry.data[CONF_CERTIFICATE] != certificate
+    assert hass.states.get(LOCK).attributes["supported_features"] == 1  # still open
+    assert hass.states.get(STATUS).state == "connected"

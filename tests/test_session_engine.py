@@ -18,6 +18,7 @@ import pytest
 
 from custom_components.tedee_bluetooth.tedee import (
     BatteryReport,
+    CommandError,
     ConnectionStatus,
     Credentials,
     LockState,
@@ -27,6 +28,7 @@ from custom_components.tedee_bluetooth.tedee import (
     SessionConfig,
     SessionError,
     StateReport,
+    TedeeError,
     TedeeSession,
     VersionReport,
 )
@@ -530,5 +532,177 @@ def test_heard_again_but_cannot_connect_is_disconnected_not_out_of_range() -> No
         rig.lock.in_range = True  # the back-off brings it back
         await asyncio.sleep(5)
         assert rig.listener.statuses[-1] is ConnectionStatus.CONNECTED
+
+    run(scenario)
+
+
+def test_stop_during_a_handshake_refuses_the_command_and_closes_the_link() -> None:
+    """Told to stop while a command waits for its session: nothing reaches the lock."""
+
+    async def scenario(rig: Rig) -> None:
+        rig.lock.config.latency = 0.4  # the handshake takes a few seconds
+        command = asyncio.ensure_future(rig.session.async_command(lambda c: c.unlock()))
+        await wait(0.5)
+        assert len(rig.lock.connections) == 1  # the link is open
+        await rig.session.async_stop()
+        with pytest.raises(SessionError) as err:
+            await command
+        assert err.value.reason == "stopped"
+        await wait(30)
+        assert rig.lock.connections == []
+        assert all(op != Command.UNLOCK for op, _ in rig.lock.executed)
+
+    run(scenario, always_connected=False)
+
+
+def test_a_handshake_that_completes_as_stop_begins_is_closed() -> None:
+    async def scenario(rig: Rig) -> None:
+        start = asyncio.ensure_future(rig.session.async_start())
+        # Stop from inside the listener as the session is reported connected.
+        stops: list[asyncio.Task[None]] = []
+
+        def on_change() -> None:
+            if rig.session.status is ConnectionStatus.CONNECTED and not stops:
+                stops.append(asyncio.ensure_future(rig.session.async_stop()))
+
+        rig.listener.session_changed = on_change  # type: ignore[method-assign]
+        with pytest.raises((SessionError, asyncio.CancelledError, TedeeError)):
+            await start
+        await asyncio.gather(*stops)
+        await wait(1)
+        assert rig.lock.connections == []
+
+    run(scenario)
+
+
+def test_sessions_that_die_young_back_off() -> None:
+    """A lock that ends every session at once: a handful of connects, not hundreds."""
+
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        first = len(rig.attempts)
+        rig.lock.faults.drop_sessions_after = 0.5
+        rig.lock.connections[0].drop("a marginal radio")
+        for _ in range(120):
+            rig.session.device_heard()  # advertisements keep coming
+            await wait(1)
+        assert len(rig.attempts) - first <= 20
+        rig.lock.faults.drop_sessions_after = None
+        await wait(60)
+        assert rig.session.established
+
+    run(scenario)
+
+
+def test_unlock_then_lock_waits_for_the_motor_and_runs_both_once() -> None:
+    async def scenario(rig: Rig) -> None:
+        rig.lock.config.auto_pull = True  # unlock 1.5 s, pull 0.8 s, hold 1 s
+        await rig.session.async_start()
+        await rig.session.async_command(lambda c: c.unlock())
+        await rig.session.async_command(lambda c: c.lock())
+        await wait(2)
+        assert rig.lock.state == LockState.LOCKED
+        moves = [
+            op for op, _ in rig.lock.executed if op in (Command.LOCK, Command.UNLOCK)
+        ]
+        assert moves == [Command.UNLOCK, Command.LOCK]
+
+    run(scenario)
+
+
+def test_busy_with_no_movement_reported_is_retried_until_the_deadline() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        loop = asyncio.get_running_loop()
+        rig.lock.faults.next_result[Command.UNLOCK] = 0x03  # BUSY, nothing moving
+        start = loop.time()
+        await rig.session.async_command(lambda c: c.unlock())
+        assert loop.time() - start == pytest.approx(0.5, abs=0.1)  # one pause
+        assert [op for op, _ in rig.lock.executed].count(Command.UNLOCK) == 2
+
+    run(scenario)
+
+
+def test_not_registered_recheck_does_not_flap_or_touch_the_lock() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.lock.factory_reset()
+        await wait(5)
+        assert rig.session.status is ConnectionStatus.NOT_REGISTERED
+        rig.listener.statuses.clear()
+        attempts = len(rig.attempts)
+        await wait(3 * 600 + 5)
+        assert rig.renewals == [False, False, False]  # asked the cloud, every 10 min
+        assert len(rig.attempts) == attempts  # the lock was left alone
+        assert rig.listener.statuses == []
+
+    run(scenario)
+
+
+class _Always(dict[int, int]):
+    """Forced results that stay (the lock's ``next_result`` pops each one)."""
+
+    def pop(self, key: int, default: Any = None) -> Any:  # type: ignore[override]
+        return self.get(key, default)
+
+
+def test_busy_forever_is_refused_at_the_deadline_never_after() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.lock.faults.next_result = _Always({Command.UNLOCK: 0x03})
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        with pytest.raises(CommandError) as err:
+            await rig.session.async_command(lambda c: c.unlock())
+        assert err.value.result == 0x03
+        took = loop.time() - start
+        assert 9.5 <= took <= 10.0
+        tries = [op for op, _ in rig.lock.executed].count(Command.UNLOCK)
+        assert tries == 20  # at 0, 0.5, ... 9.5 s: never at or after the deadline
+
+    run(scenario)
+
+
+def test_busy_then_a_motor_that_outlasts_the_deadline_is_refused_as_busy() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.lock.config.move_time = 30.0
+        rig.lock.faults.next_result = {Command.UNLOCK: 0x03}
+        rig.lock.press_button()  # someone at the door: the motor turns for 30 s
+        with pytest.raises(CommandError) as err:
+            await rig.session.async_command(lambda c: c.unlock())
+        assert err.value.result == 0x03
+        assert [op for op, _ in rig.lock.executed].count(Command.UNLOCK) == 1
+
+    run(scenario)
+
+
+def test_open_from_unlocked_retries_a_busy_pull_until_it_goes() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await rig.session.async_command(lambda c: c.unlock())
+        await wait(2)
+        rig.lock.faults.next_result = {Command.PULL_SPRING: 0x03}
+        await rig.session.async_open()
+        pulls = [op for op, _ in rig.lock.executed].count(Command.PULL_SPRING)
+        assert pulls == 2  # BUSY once (the lock did not act), then pulled
+        await wait(3)
+        assert rig.lock.state == LockState.UNLOCKED
+
+    run(scenario)
+
+
+def test_open_with_the_motor_busy_past_the_deadline_pulls_nothing() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await rig.session.async_command(lambda c: c.unlock())
+        await wait(2)
+        rig.lock.config.move_time = 30.0
+        rig.lock.faults.next_result = {Command.PULL_SPRING: 0x03}
+        rig.lock.press_button()  # the motor turns for 30 s
+        with pytest.raises(SessionError) as err:
+            await rig.session.async_open()
+        assert err.value.reason == "unlocked_not_opened"
+        assert [op for op, _ in rig.lock.executed].count(Command.PULL_SPRING) == 1
 
     run(scenario)

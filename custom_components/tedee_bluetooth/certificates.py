@@ -134,7 +134,9 @@ class CertificateKeeper:
         serial = self._entry.data[CONF_SERIAL]
         last = renewals.get(serial)
         if last is not None and dt_util.utcnow() - last < CERT_MIN_SPACING:
-            LOGGER.debug("%s: certificate renewed recently; not again", self._entry.title)
+            LOGGER.debug(
+                "%s: certificate renewed recently; not again", self._entry.title
+            )
             return False
         cert = await self._async_fetch()  # a refusal schedules its own retry
         if cert is None:
@@ -178,12 +180,7 @@ class CertificateKeeper:
             return None
 
     async def _async_store(self, cert: DeviceCertificate) -> None:
-        """Keep the certificate in the entry, schedule the next renewal.
-
-        Not after stop: an unloaded entry's renewal writes nothing.
-        """
-        if self._stopped:
-            return
+        """Keep the certificate in the entry, schedule the next renewal."""
         data = self._entry.data
         name = self._entry.title
         self._auth_failed = False

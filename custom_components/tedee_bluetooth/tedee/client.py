@@ -244,8 +244,7 @@ class TedeeLockClient(LockOperations):
     def _mtu_to_blame(self) -> bool:
         """The handshake is dying waiting for the lock's reply on a small link."""
         return (
-            self._ptls.waiting_for_the_lock()
-            and self.att_mtu < MIN_HANDSHAKE_ATT_MTU
+            self._ptls.waiting_for_the_lock() and self.att_mtu < MIN_HANDSHAKE_ATT_MTU
         )
 
     async def _write_all(self, writes: list[Write]) -> None:
@@ -378,8 +377,12 @@ class TedeeLockClient(LockOperations):
             ):
                 # The lock's verdict came before (or instead of) the answer: the
                 # vendor's SDK acts on the notification alone, and so do we.
-                result = ResultCode.SUCCESS if notification.accepted else ResultCode.ERROR
-                pending[1].set_result(Response(Command.SET_SIGNED_DATETIME, result, b""))
+                result = (
+                    ResultCode.SUCCESS if notification.accepted else ResultCode.ERROR
+                )
+                pending[1].set_result(
+                    Response(Command.SET_SIGNED_DATETIME, result, b"")
+                )
         for callback in list(self._subscribers):
             try:
                 callback(notification)

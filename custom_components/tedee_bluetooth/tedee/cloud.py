@@ -14,8 +14,8 @@ from typing import Any
 
 import aiohttp
 
-from .crypto import b64decode_strict
 from .cloud_budget import CloudBudget
+from .crypto import b64decode_strict
 from .errors import (
     CloudAuthError,
     CloudError,

@@ -296,19 +296,16 @@ class TedeeSession:
 
     async def _async_unlocked_by(self, deadline: float) -> bool:
         """After UNLOCK: whether the lock reached UNLOCKED (or pulled) in time."""
-        loop = asyncio.get_running_loop()
-        moved = False
-        while loop.time() < deadline:
-            moved = moved or self._lock_state in MOVING_STATES
-            if self._pulled or (moved and self._lock_state is LockState.UNLOCKED):
-                return True
+        moved = self._lock_state in MOVING_STATES
+        while not (self._pulled or (moved and self._lock_state is LockState.UNLOCKED)):
             self._state_seen.clear()
             try:
                 async with asyncio.timeout_at(deadline):
                     await self._state_seen.wait()
             except TimeoutError:
                 return False
-        return False
+            moved = moved or self._lock_state in MOVING_STATES
+        return True
 
     async def _async_pull_by(self, client: TedeeLockClient, deadline: float) -> None:
         """PULL_SPRING, retried on BUSY until the deadline unless the lock pulled."""
@@ -414,12 +411,12 @@ class TedeeSession:
         else:
             self._settled.set()
 
-    async def _async_settled(self, timeout: float) -> bool:
-        """Whether the motor is still, waiting at most ``timeout`` for it to stop."""
+    async def _async_settled(self, within: float) -> bool:
+        """Whether the motor is still, waiting at most ``within`` s for it to stop."""
         if self._settled.is_set():
             return True
         try:
-            async with asyncio.timeout(max(timeout, 0.0)):
+            async with asyncio.timeout(max(within, 0.0)):
                 while not self._settled.is_set():  # it may move on again at once
                     await self._settled.wait()
         except TimeoutError:
@@ -507,11 +504,11 @@ class TedeeSession:
                 client = await handshake
             except asyncio.CancelledError:
                 task = asyncio.current_task()
-                if self.stopped and not (task and task.cancelling()):
+                if self._stopped_meanwhile() and not (task and task.cancelling()):
                     raise SessionError("stopped") from None
                 raise
             except SessionError as err:
-                if self.stopped:
+                if self._stopped_meanwhile():
                     raise SessionError("stopped") from err
                 self.phase = Phase.IDLE
                 if err.reason == "not_registered":
@@ -523,7 +520,7 @@ class TedeeSession:
                 self._handshakes.discard(handshake)
                 if self.phase is Phase.CONNECTING:
                     self.phase = Phase.IDLE
-            if self.stopped:  # completed just as we were told to stop
+            if self._stopped_meanwhile():  # completed just as stop began
                 await asyncio.shield(async_quietly(client.disconnect()))
                 raise SessionError("stopped")
             self._client = client
@@ -533,6 +530,10 @@ class TedeeSession:
             self._set_status(ConnectionStatus.CONNECTED)
             self._availability.up()
             return client
+
+    def _stopped_meanwhile(self) -> bool:
+        """Told to stop while we were waiting (a call, so no checker narrows it)."""
+        return self.phase is Phase.STOPPED
 
     def _attempt_for(self, device: Any) -> Attempt:
         return Attempt(
@@ -587,9 +588,7 @@ class TedeeSession:
         if isinstance(err, AlertError) and err.alert is AlertCode.TIMEOUT:
             _LOGGER.debug("%s: session is 24 h old; making a new one", self.name)
         else:
-            _LOGGER.debug(
-                "%s: session lost after %.1f s: %s", self.name, lived, err
-            )
+            _LOGGER.debug("%s: session lost after %.1f s: %s", self.name, lived, err)
         if self.status is ConnectionStatus.CONNECTED:
             self._set_status(ConnectionStatus.DISCONNECTED)
         self._outage.retrying = self.always_connected  # no "connecting" per retry
