@@ -18,14 +18,14 @@ import tracemalloc
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from custom_components.tedee_bluetooth.tedee import Credentials, TedeeLockClient
-from custom_components.tedee_bluetooth.tedee.crypto import (
+from custom_components.tedee_bluetooth.tedee.errors import IntegrityError
+from custom_components.tedee_bluetooth.tedee.wire.crypto import (
     TrafficKeys,
     nonce_for,
     private_key_from_pem,
 )
-from custom_components.tedee_bluetooth.tedee.errors import IntegrityError
-from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient
-from custom_components.tedee_bluetooth.tedee.record import WINDOW, ReceiveWindow
+from custom_components.tedee_bluetooth.tedee.wire.ptls import PTLSClient
+from custom_components.tedee_bluetooth.tedee.wire.record import WINDOW, ReceiveWindow
 
 from .cloud import CloudState
 from .lock import LockConfig, SimulatedLock

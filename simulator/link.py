@@ -12,19 +12,40 @@ from dataclasses import dataclass, field
 import heapq
 import logging
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bleak.exc import BleakError
 
 from .wire import API, ATT_OVERHEAD, MAX_ATTRIBUTE, NOTIFICATIONS, PTLS_RX, PTLS_TX
 
-if TYPE_CHECKING:
-    from .lock import SimulatedLock
-
 _LOGGER = logging.getLogger(__name__)
 
 WRITABLE = frozenset({PTLS_RX, API})
 NOTIFYING = frozenset({PTLS_TX, NOTIFICATIONS, API})
+
+
+class LinkEndConfig(Protocol):
+    """What the link reads of the device at its far end."""
+
+    att_mtu: int
+    latency: float
+
+
+class LinkEnd(Protocol):
+    """The device at the far end of a link (the lock), as the link sees it."""
+
+    @property
+    def config(self) -> LinkEndConfig:
+        """Its MTU and latency."""
+
+    def accept(self, conn: SimulatedConnection) -> None:
+        """Take the connection, or raise BleakError (out of range, no slot)."""
+
+    def release(self, conn: SimulatedConnection) -> None:
+        """The connection is gone."""
+
+    def handle_write(self, conn: SimulatedConnection, uuid: str, data: bytes) -> None:
+        """A write from the client arrived."""
 
 
 def char_uuid(specifier: Any) -> str:
@@ -137,7 +158,7 @@ class SimulatedConnection:
 
     def __init__(
         self,
-        lock: SimulatedLock,
+        lock: LinkEnd,
         *,
         att_mtu: int = 247,
         latency: float | None = None,

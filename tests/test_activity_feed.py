@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from custom_components.tedee_bluetooth.activity import ActivityFeed
 from custom_components.tedee_bluetooth.models import ActivityEvent
 from custom_components.tedee_bluetooth.tedee import LockState, LockStatusChange
-from custom_components.tedee_bluetooth.tedee.notifications import (
+from custom_components.tedee_bluetooth.tedee.wire.notifications import (
     NotificationCode,
     Trigger,
 )

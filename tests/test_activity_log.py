@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.tedee_bluetooth.tedee import ProtocolError
-from custom_components.tedee_bluetooth.tedee.logs import (
+from custom_components.tedee_bluetooth.tedee.wire.logs import (
     EventId,
     LogPackage,
     LogRecord,

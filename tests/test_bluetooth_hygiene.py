@@ -7,7 +7,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.tedee_bluetooth.tedee import connector
+from custom_components.tedee_bluetooth.tedee.link import connector
 from simulator.ha_bridge import address_for
 
 from .ha_fixtures import STATUS, Sim, jump, until_state

@@ -19,7 +19,7 @@ from custom_components.tedee_bluetooth.tedee import (
     CloudServerError,
     TedeeCloud,
 )
-from custom_components.tedee_bluetooth.tedee.crypto import (
+from custom_components.tedee_bluetooth.tedee.wire.crypto import (
     generate_private_key,
     public_point,
     public_point_b64,

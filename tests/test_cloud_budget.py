@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from custom_components.tedee_bluetooth.tedee import CloudRateLimitError
-from custom_components.tedee_bluetooth.tedee.cloud_budget import CloudBudget
+from custom_components.tedee_bluetooth.tedee.cloud.budget import CloudBudget
 
 
 class Clock:

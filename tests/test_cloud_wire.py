@@ -22,7 +22,7 @@ from custom_components.tedee_bluetooth.tedee import (
     CloudScopeError,
     TedeeCloud,
 )
-from custom_components.tedee_bluetooth.tedee.cloud import LOCKS_PER_PAGE
+from custom_components.tedee_bluetooth.tedee.cloud.api import LOCKS_PER_PAGE
 from simulator.cloud import ALL_SCOPES, make_app
 from simulator.cloud_activity import SCOPE
 

@@ -10,7 +10,7 @@ from custom_components.tedee_bluetooth.tedee import (
     serial_to_service_uuid,
     service_uuid_to_serial,
 )
-from custom_components.tedee_bluetooth.tedee.commands import (
+from custom_components.tedee_bluetooth.tedee.wire.commands import (
     decode_battery,
     decode_response,
     decode_seconds_since_unlock,
@@ -18,7 +18,7 @@ from custom_components.tedee_bluetooth.tedee.commands import (
     decode_version,
     encode_command,
 )
-from custom_components.tedee_bluetooth.tedee.notifications import (
+from custom_components.tedee_bluetooth.tedee.wire.notifications import (
     BatteryNotification,
     CalibrationFinished,
     DoorState,

@@ -20,7 +20,7 @@ from custom_components.tedee_bluetooth.const import (
     MODE_ON_DEMAND,
 )
 from custom_components.tedee_bluetooth.pairing import pairing_failure
-from custom_components.tedee_bluetooth.tedee.crypto import (
+from custom_components.tedee_bluetooth.tedee.wire.crypto import (
     generate_private_key,
     public_point,
 )

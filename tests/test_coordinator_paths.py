@@ -21,7 +21,7 @@ from custom_components.tedee_bluetooth.const import (
     MODE_ON_DEMAND,
 )
 from custom_components.tedee_bluetooth.tedee import SessionConfig
-from custom_components.tedee_bluetooth.tedee.commands import Command
+from custom_components.tedee_bluetooth.tedee.wire.const import Command
 
 from .ha_fixtures import LOCK, STATUS, Sim, clock_of, jump, settle, until_state
 from .world import ACCOUNT

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.tedee_bluetooth.tedee.crypto import (
+from custom_components.tedee_bluetooth.tedee.errors import (
+    IntegrityError,
+    ProtocolError,
+    SessionExhaustedError,
+)
+from custom_components.tedee_bluetooth.tedee.wire.crypto import (
     LABEL_CLIENT_HS,
     LABEL_SERVER_AP,
     TrafficKeys,
@@ -22,12 +27,7 @@ from custom_components.tedee_bluetooth.tedee.crypto import (
     public_point,
     public_point_b64,
 )
-from custom_components.tedee_bluetooth.tedee.errors import (
-    IntegrityError,
-    ProtocolError,
-    SessionExhaustedError,
-)
-from custom_components.tedee_bluetooth.tedee.record import RecordCipher
+from custom_components.tedee_bluetooth.tedee.wire.record import RecordCipher
 
 SECRET = bytes(range(32))
 DIGEST = bytes([0xAA]) * 32

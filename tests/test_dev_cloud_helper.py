@@ -8,7 +8,7 @@ import pytest
 import voluptuous as vol
 
 from custom_components.tedee_bluetooth import cloud_api
-from custom_components.tedee_bluetooth.tedee.cloud import DEFAULT_BASE_URL
+from custom_components.tedee_bluetooth.tedee.cloud.api import DEFAULT_BASE_URL
 from simulator.ha_dev.tedee_sim import CONFIG_SCHEMA
 from simulator.ha_dev.tedee_sim.cloud_url import NotLoopbackError, use_simulated_cloud
 

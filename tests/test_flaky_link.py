@@ -21,12 +21,12 @@ from custom_components.tedee_bluetooth.tedee import (
     LockStatusChange,
     TedeeLockClient,
 )
-from custom_components.tedee_bluetooth.tedee.commands import Command
 from custom_components.tedee_bluetooth.tedee.errors import (
     NotConnectedError,
     OutcomeUnknownError,
 )
-from custom_components.tedee_bluetooth.tedee.record import WINDOW
+from custom_components.tedee_bluetooth.tedee.wire.const import Command
+from custom_components.tedee_bluetooth.tedee.wire.record import WINDOW
 from simulator.link import SimulatedConnection
 
 from .virtual_time import run_virtual

@@ -11,17 +11,19 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.tedee_bluetooth.tedee import TedeeError, TedeeLockClient
-from custom_components.tedee_bluetooth.tedee.commands import (
+from custom_components.tedee_bluetooth.tedee.wire.commands import (
     decode_battery,
     decode_response,
     decode_state,
     decode_version,
 )
-from custom_components.tedee_bluetooth.tedee.const import PTLS_TX_CHAR_UUID, Header
-from custom_components.tedee_bluetooth.tedee.crypto import private_key_from_pem
-from custom_components.tedee_bluetooth.tedee.logs import parse_log_package
-from custom_components.tedee_bluetooth.tedee.notifications import decode_notification
-from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient, State
+from custom_components.tedee_bluetooth.tedee.wire.const import PTLS_TX_CHAR_UUID, Header
+from custom_components.tedee_bluetooth.tedee.wire.crypto import private_key_from_pem
+from custom_components.tedee_bluetooth.tedee.wire.logs import parse_log_package
+from custom_components.tedee_bluetooth.tedee.wire.notifications import (
+    decode_notification,
+)
+from custom_components.tedee_bluetooth.tedee.wire.ptls import PTLSClient, State
 from simulator.ptls_server import ServerAlert
 
 from .world import make_world

@@ -23,7 +23,7 @@ from custom_components.tedee_bluetooth.const import (
     MODE_ON_DEMAND,
 )
 from custom_components.tedee_bluetooth.tedee import LockState
-from custom_components.tedee_bluetooth.tedee.commands import Command, ResultCode
+from custom_components.tedee_bluetooth.tedee.wire.const import Command, ResultCode
 
 from .ha_fixtures import (
     BATTERY,

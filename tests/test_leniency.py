@@ -21,17 +21,17 @@ from custom_components.tedee_bluetooth.tedee import (
     MtuTooSmallError,
     TedeeLockClient,
 )
-from custom_components.tedee_bluetooth.tedee.const import (
+from custom_components.tedee_bluetooth.tedee.link.mtu import MIN_HANDSHAKE_ATT_MTU
+from custom_components.tedee_bluetooth.tedee.wire.const import (
     API_COMMANDS_CHAR_UUID,
     NOTIFICATIONS_CHAR_UUID,
 )
-from custom_components.tedee_bluetooth.tedee.crypto import private_key_from_pem
-from custom_components.tedee_bluetooth.tedee.link_mtu import MIN_HANDSHAKE_ATT_MTU
-from custom_components.tedee_bluetooth.tedee.notifications import (
+from custom_components.tedee_bluetooth.tedee.wire.crypto import private_key_from_pem
+from custom_components.tedee_bluetooth.tedee.wire.notifications import (
     LockStatusChange,
     Notification,
 )
-from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient, State
+from custom_components.tedee_bluetooth.tedee.wire.ptls import PTLSClient, State
 from simulator.link import SimulatedConnection
 
 from .virtual_time import all_tests_on_virtual_clock

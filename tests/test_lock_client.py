@@ -28,21 +28,21 @@ from custom_components.tedee_bluetooth.tedee import (
     TrustedTimeError,
     UnlockParam,
 )
-from custom_components.tedee_bluetooth.tedee.commands import Command
-from custom_components.tedee_bluetooth.tedee.const import (
+from custom_components.tedee_bluetooth.tedee.errors import OutcomeUnknownError
+from custom_components.tedee_bluetooth.tedee.wire.const import (
     API_COMMANDS_CHAR_UUID,
     PTLS_RX_CHAR_UUID,
+    Command,
     Header,
 )
-from custom_components.tedee_bluetooth.tedee.errors import OutcomeUnknownError
-from custom_components.tedee_bluetooth.tedee.logs import EventId
-from custom_components.tedee_bluetooth.tedee.notifications import (
+from custom_components.tedee_bluetooth.tedee.wire.logs import EventId
+from custom_components.tedee_bluetooth.tedee.wire.notifications import (
     BatteryNotification,
     DoorState,
     NotificationCode,
     Trigger,
 )
-from custom_components.tedee_bluetooth.tedee.record import REKEY_MARGIN
+from custom_components.tedee_bluetooth.tedee.wire.record import REKEY_MARGIN
 from simulator.lock import SimulatedLock
 
 from .virtual_time import VirtualTimeLoop, all_tests_on_virtual_clock
@@ -179,7 +179,7 @@ async def test_signed_time_refused_then_accepted(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "custom_components.tedee_bluetooth.tedee.operations.SIGNED_TIME_RETRY_DELAY",
+        "custom_components.tedee_bluetooth.tedee.link.operations.SIGNED_TIME_RETRY_DELAY",
         0.01,
     )
     world.lock.trusted_time = False
@@ -193,7 +193,7 @@ async def test_signed_time_refused_for_good(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "custom_components.tedee_bluetooth.tedee.operations.SIGNED_TIME_RETRY_DELAY",
+        "custom_components.tedee_bluetooth.tedee.link.operations.SIGNED_TIME_RETRY_DELAY",
         0.01,
     )
     world.lock.trusted_time = False
@@ -206,7 +206,7 @@ async def test_forged_signed_time_is_refused(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "custom_components.tedee_bluetooth.tedee.operations.SIGNED_TIME_RETRY_DELAY",
+        "custom_components.tedee_bluetooth.tedee.link.operations.SIGNED_TIME_RETRY_DELAY",
         0.01,
     )
     world.lock.trusted_time = False

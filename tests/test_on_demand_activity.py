@@ -6,7 +6,7 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.helpers.event import async_track_state_change_event
 
 from custom_components.tedee_bluetooth.const import CONF_CONNECTION_MODE, MODE_ON_DEMAND
-from custom_components.tedee_bluetooth.tedee.logs import EventId
+from custom_components.tedee_bluetooth.tedee.wire.logs import EventId
 
 from .ha_fixtures import ACTIVITY, LOCK, Sim, jump, settle, watch_states
 

@@ -7,12 +7,6 @@ import time
 
 import pytest
 
-from custom_components.tedee_bluetooth.tedee.const import AlertCode, Header
-from custom_components.tedee_bluetooth.tedee.crypto import (
-    generate_private_key,
-    private_key_from_pem,
-    public_point,
-)
 from custom_components.tedee_bluetooth.tedee.errors import (
     AlertError,
     HandshakeError,
@@ -22,7 +16,13 @@ from custom_components.tedee_bluetooth.tedee.errors import (
     ProtocolError,
     SessionExhaustedError,
 )
-from custom_components.tedee_bluetooth.tedee.ptls import (
+from custom_components.tedee_bluetooth.tedee.wire.const import AlertCode, Header
+from custom_components.tedee_bluetooth.tedee.wire.crypto import (
+    generate_private_key,
+    private_key_from_pem,
+    public_point,
+)
+from custom_components.tedee_bluetooth.tedee.wire.ptls import (
     PTLSClient,
     State,
     fragment,

@@ -20,7 +20,7 @@ from custom_components.tedee_bluetooth.const import (
     ISSUE_NO_CONNECTION_SLOT,
 )
 from custom_components.tedee_bluetooth.tedee import SessionConfig
-from custom_components.tedee_bluetooth.tedee.commands import Command
+from custom_components.tedee_bluetooth.tedee.wire.const import Command
 
 from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state
 

@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.setup import async_setup_component
 import yaml
 
-from custom_components.tedee_bluetooth.tedee.logs import EventId
+from custom_components.tedee_bluetooth.tedee.wire.logs import EventId
 
 from .ha_fixtures import ACTIVITY, LOCK, Sim, jump, settle, until_state
 

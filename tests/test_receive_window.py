@@ -8,16 +8,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.tedee_bluetooth.tedee.crypto import TrafficKeys, nonce_for
 from custom_components.tedee_bluetooth.tedee.errors import IntegrityError
-from custom_components.tedee_bluetooth.tedee.record import (
+from custom_components.tedee_bluetooth.tedee.link.reorder import LinkCounts, Reorderer
+from custom_components.tedee_bluetooth.tedee.wire.crypto import TrafficKeys, nonce_for
+from custom_components.tedee_bluetooth.tedee.wire.record import (
     HISTORY,
     REKEY_MARGIN,
     WINDOW,
     DuplicateFrameError,
     ReceiveWindow,
 )
-from custom_components.tedee_bluetooth.tedee.reorder import LinkCounts, Reorderer
 
 KEYS = TrafficKeys(os.urandom(16), os.urandom(12))
 

@@ -8,8 +8,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
 
-from custom_components.tedee_bluetooth.tedee.commands import Command
 from custom_components.tedee_bluetooth.tedee.errors import ProtocolError
+from custom_components.tedee_bluetooth.tedee.wire.const import Command
 from custom_components.tedee_bluetooth.translate import command_error
 
 from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state

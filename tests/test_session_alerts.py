@@ -24,7 +24,7 @@ from custom_components.tedee_bluetooth.const import (
     DOMAIN,
     ISSUE_NOT_REGISTERED,
 )
-from custom_components.tedee_bluetooth.tedee.logs import EventId
+from custom_components.tedee_bluetooth.tedee.wire.logs import EventId
 
 from .ha_fixtures import (
     ACTIVITY,

@@ -32,8 +32,8 @@ from custom_components.tedee_bluetooth.tedee import (
     TedeeSession,
     VersionReport,
 )
-from custom_components.tedee_bluetooth.tedee.commands import Command
-from custom_components.tedee_bluetooth.tedee.handshake import async_quietly
+from custom_components.tedee_bluetooth.tedee.session.establish import async_quietly
+from custom_components.tedee_bluetooth.tedee.wire.const import Command
 from simulator.lock import SimulatedLock
 
 from .virtual_time import run_virtual

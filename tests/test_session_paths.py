@@ -21,7 +21,7 @@ from custom_components.tedee_bluetooth.const import (
     CONF_CONNECTION_MODE,
     MODE_ON_DEMAND,
 )
-from custom_components.tedee_bluetooth.tedee.commands import Command
+from custom_components.tedee_bluetooth.tedee.wire.const import Command
 
 from .ha_fixtures import (
     BATTERY,
@@ -116,7 +116,8 @@ async def test_signed_time_refused_by_lock(hass: HomeAssistant, sim: Sim) -> Non
     sim.lock.faults.refuse_time = 99
     entry = sim.entry()
     with patch(
-        "custom_components.tedee_bluetooth.tedee.operations.SIGNED_TIME_RETRY_DELAY", 0
+        "custom_components.tedee_bluetooth.tedee.link.operations.SIGNED_TIME_RETRY_DELAY",
+        0,
     ):
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from custom_components.tedee_bluetooth.tedee.crypto import private_key_from_pem
-from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient
+from custom_components.tedee_bluetooth.tedee.wire.crypto import private_key_from_pem
+from custom_components.tedee_bluetooth.tedee.wire.ptls import PTLSClient
 from simulator.ptls_server import PTLSServer, ServerAlert, ServerState
 from simulator.wire import Alert
 

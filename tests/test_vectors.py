@@ -16,11 +16,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 import pytest
 
-from custom_components.tedee_bluetooth.tedee.const import (
+from custom_components.tedee_bluetooth.tedee.wire.const import (
     PTLS_RX_CHAR_UUID,
     Header,
 )
-from custom_components.tedee_bluetooth.tedee.crypto import (
+from custom_components.tedee_bluetooth.tedee.wire.crypto import (
     LABEL_CLIENT_AP,
     LABEL_CLIENT_HS,
     LABEL_SERVER_AP,
@@ -29,7 +29,7 @@ from custom_components.tedee_bluetooth.tedee.crypto import (
     ecdh_shared_secret,
     verify_digest,
 )
-from custom_components.tedee_bluetooth.tedee.ptls import PTLSClient, State
+from custom_components.tedee_bluetooth.tedee.wire.ptls import PTLSClient, State
 from simulator.ca import verify_certificate
 from simulator.ptls_server import PTLSServer, ServerState
 

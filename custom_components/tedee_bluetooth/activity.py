@@ -27,8 +27,8 @@ from homeassistant.util import dt as dt_util
 
 from .models import ActivityEvent, event_from_log, event_from_status
 from .tedee import LockState, LockStatusChange
-from .tedee.logs import LogRecord
-from .tedee.notifications import Trigger
+from .tedee.wire.logs import LogRecord
+from .tedee.wire.notifications import Trigger
 
 LIVE_EVENT_MEMORY = 30.0  # seconds a live event suppresses the same logged event
 # The lock announces a new record at once and every 5 s until it is fetched.

@@ -14,8 +14,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
 from .tedee import TedeeCloud
-from .tedee.cloud import DEFAULT_BASE_URL
-from .tedee.cloud_budget import CloudBudget
+from .tedee.cloud.api import DEFAULT_BASE_URL
+from .tedee.cloud.budget import CloudBudget
 
 BASE_URL: str = DEFAULT_BASE_URL
 

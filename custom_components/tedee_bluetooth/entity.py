@@ -7,7 +7,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_LOCK_TYPE, DOMAIN
 from .coordinator import TedeeBluetoothCoordinator
-from .tedee.cloud import LOCK_TYPE_GO, LOCK_TYPE_PRO
+from .tedee.cloud.api import LOCK_TYPE_GO, LOCK_TYPE_PRO
 
 
 class TedeeBluetoothEntity(CoordinatorEntity[TedeeBluetoothCoordinator]):

@@ -14,8 +14,8 @@ from .tedee import (
     StateReport,
     VersionReport,
 )
-from .tedee.logs import EventId, LogRecord
-from .tedee.notifications import DoorState, LockStatusChange, Trigger
+from .tedee.wire.logs import EventId, LogRecord
+from .tedee.wire.notifications import DoorState, LockStatusChange, Trigger
 
 
 @dataclass(frozen=True, slots=True)

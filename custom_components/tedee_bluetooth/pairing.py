@@ -48,7 +48,7 @@ from .tedee import (
     bleak_connector,
     serial_to_service_uuid,
 )
-from .tedee.crypto import (
+from .tedee.wire.crypto import (
     b64decode_strict,
     generate_private_key,
     private_key_to_pem,

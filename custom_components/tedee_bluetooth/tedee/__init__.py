@@ -1,19 +1,6 @@
 """Tedee lock library: PTLS over BLE and the Tedee cloud, free of Home Assistant."""
 
-from .client import TedeeLockClient
-from .cloud import CloudLock, DeviceCertificate, SignedTime, TedeeCloud
-from .commands import (
-    BatteryReport,
-    Command,
-    LockParam,
-    LockState,
-    ResultCode,
-    StateReport,
-    UnlockParam,
-    VersionReport,
-)
-from .connector import Connector, bleak_connector
-from .const import AlertCode, serial_to_service_uuid, service_uuid_to_serial
+from .cloud.api import CloudLock, DeviceCertificate, SignedTime, TedeeCloud
 from .errors import (
     AlertError,
     CloudAuthError,
@@ -37,8 +24,30 @@ from .errors import (
     TedeeError,
     TrustedTimeError,
 )
-from .logs import LogPackage, LogRecord, parse_log_package
-from .notifications import (
+from .link.client import TedeeLockClient
+from .link.connector import Connector, bleak_connector
+from .link.transport import BleakClientLike, Credentials
+from .session.config import SessionConfig
+from .session.engine import TedeeSession
+from .session.listener import SessionListener
+from .session.status import ConnectionStatus
+from .wire.commands import (
+    BatteryReport,
+    LockParam,
+    LockState,
+    StateReport,
+    UnlockParam,
+    VersionReport,
+)
+from .wire.const import (
+    AlertCode,
+    Command,
+    ResultCode,
+    serial_to_service_uuid,
+    service_uuid_to_serial,
+)
+from .wire.logs import LogPackage, LogRecord, parse_log_package
+from .wire.notifications import (
     BatteryNotification,
     DoorState,
     LockStatusChange,
@@ -46,11 +55,6 @@ from .notifications import (
     NotificationCode,
     Trigger,
 )
-from .session import TedeeSession
-from .session_config import SessionConfig
-from .session_listener import SessionListener
-from .status import ConnectionStatus
-from .transport import BleakClientLike, Credentials
 
 __all__ = [
     "AlertCode",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .const import AlertCode
+from .wire.const import AlertCode, Command, ResultCode
 
 
 class TedeeError(Exception):
@@ -77,8 +77,6 @@ class CommandError(TedeeError):
 
     def __init__(self, opcode: int, result: int, data: bytes = b"") -> None:
         """Keep opcode, result and any data that came with it."""
-        from .commands import Command, ResultCode
-
         self.opcode = opcode
         self.result = result
         self.data = data

@@ -15,6 +15,15 @@ import struct
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from ..errors import (
+    AlertError,
+    HandshakeError,
+    IntegrityError,
+    NotConnectedError,
+    NotOurLockError,
+    ProtocolError,
+    TedeeError,
+)
 from .const import (
     ATT_HEADER_SIZE,
     MAX_PTLS_MTU,
@@ -37,15 +46,6 @@ from .crypto import (
     public_point,
     sign_digest,
     verify_digest,
-)
-from .errors import (
-    AlertError,
-    HandshakeError,
-    IntegrityError,
-    NotConnectedError,
-    NotOurLockError,
-    ProtocolError,
-    TedeeError,
 )
 from .record import REKEY_MARGIN, DuplicateFrameError, ReceiveWindow, RecordCipher
 

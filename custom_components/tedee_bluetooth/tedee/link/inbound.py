@@ -13,11 +13,12 @@ import dataclasses
 import logging
 from typing import Any
 
-from .commands import Command, Response, ResultCode, decode_response
-from .errors import ProtocolError, TedeeError
-from .notifications import Notification, NotificationCode, decode_notification
-from .ptls import Plaintext, PTLSClient
-from .record import DuplicateFrameError
+from ..errors import ProtocolError, TedeeError
+from ..wire.commands import Response, decode_response
+from ..wire.const import Command, ResultCode
+from ..wire.notifications import Notification, NotificationCode, decode_notification
+from ..wire.ptls import Plaintext, PTLSClient
+from ..wire.record import DuplicateFrameError
 from .reorder import Delivery, LinkCounts, Reorderer
 
 _LOGGER = logging.getLogger(__name__)

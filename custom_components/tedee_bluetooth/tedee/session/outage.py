@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 import logging
 
-from .errors import SessionError
+from ..errors import SessionError
 from .status import ConnectionStatus
 
 _LOGGER = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from .session_config import SessionConfig
+from .config import SessionConfig
 from .status import ConnectionStatus
 
 

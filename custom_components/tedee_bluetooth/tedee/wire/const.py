@@ -78,3 +78,39 @@ def service_uuid_to_serial(uuid: str) -> str | None:
     if not digits.isdigit():
         return None
     return f"{digits[0:8]}-{digits[8:14]}"
+
+
+class Command(IntEnum):
+    """Command opcodes written to API commands."""
+
+    GET_BATTERY = 0x0C
+    GET_VERSION = 0x11
+    GET_LOGS_TLV = 0x2D
+    LOCK = 0x50
+    UNLOCK = 0x51
+    PULL_SPRING = 0x52
+    CALIBRATION_INIT = 0x53
+    CALIBRATE_LOCKED = 0x54
+    CALIBRATE_UNLOCKED = 0x55
+    CALIBRATION_CANCEL = 0x56
+    PULL_CALIBRATION_INIT = 0x57
+    PULL_CALIBRATION_START = 0x58
+    PULL_CALIBRATION_CANCEL = 0x59
+    GET_STATE = 0x5A
+    SET_SIGNED_DATETIME = 0x71
+
+
+class ResultCode(IntEnum):
+    """Second byte of every command response."""
+
+    SUCCESS = 0x00
+    INVALID_PARAM = 0x01
+    ERROR = 0x02
+    BUSY = 0x03
+    NOT_FOUND = 0x04
+    NOT_CALIBRATED = 0x05
+    ALREADY_CALLED_BY_AUTOUNLOCK = 0x06
+    NO_PERMISSION = 0x07
+    NOT_CONFIGURED = 0x08
+    DISMOUNTED = 0x09
+    ALREADY_CALLED_BY_OTHER_OPERATION = 0x0A

@@ -18,7 +18,7 @@ from bleak_retry_connector import (
     establish_connection,
 )
 
-from .errors import NoConnectionSlotError, NotConnectedError
+from ..errors import NoConnectionSlotError, NotConnectedError
 from .transport import BleakClientLike
 
 LinkDown = Callable[[], None]

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from .errors import ProtocolError
+from ..errors import ProtocolError
 
 CURVE = ec.SECP256R1()
 POINT_SIZE = 65

@@ -13,21 +13,7 @@ import logging
 import time
 from typing import Any
 
-from .commands import (
-    Command,
-    Response,
-    ResultCode,
-    encode_command,
-)
-from .const import (
-    API_COMMANDS_CHAR_UUID,
-    NOTIFICATIONS_CHAR_UUID,
-    PTLS_TX_CHAR_UUID,
-    AlertCode,
-    Header,
-)
-from .crypto import b64decode_strict, private_key_from_pem
-from .errors import (
+from ..errors import (
     AlertError,
     CommandError,
     HandshakeError,
@@ -38,15 +24,26 @@ from .errors import (
     TedeeError,
     TrustedTimeError,
 )
-from .inbound import Inbound
-from .link_mtu import MIN_HANDSHAKE_ATT_MTU, async_acquire_mtu
-from .notifications import (
+from ..wire.commands import Response, encode_command
+from ..wire.const import (
+    API_COMMANDS_CHAR_UUID,
+    NOTIFICATIONS_CHAR_UUID,
+    PTLS_TX_CHAR_UUID,
+    AlertCode,
+    Command,
+    Header,
+    ResultCode,
+)
+from ..wire.crypto import b64decode_strict, private_key_from_pem
+from ..wire.notifications import (
     Notification,
     NotificationCode,
     SignedDateTimeResult,
 )
+from ..wire.ptls import PTLSClient, Write
+from .inbound import Inbound
+from .mtu import MIN_HANDSHAKE_ATT_MTU, async_acquire_mtu
 from .operations import SIGNED_TIME_ATTEMPTS, LockOperations, SignedTimeProvider
-from .ptls import PTLSClient, Write
 from .reorder import LinkCounts
 from .transport import BleakClientLike, Credentials
 

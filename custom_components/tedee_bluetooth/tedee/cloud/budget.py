@@ -14,7 +14,7 @@ from collections.abc import Callable
 import math
 import time
 
-from .errors import CloudRateLimitError
+from ..errors import CloudRateLimitError
 
 # At most this many requests in any rolling hour, for every lock on the account
 # together (a seventh of the account's 700).

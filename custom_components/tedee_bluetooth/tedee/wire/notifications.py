@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 import struct
 
+from ..errors import ProtocolError
 from .commands import LockState, LockStatus, clamp_level, decode_lock_state
-from .errors import ProtocolError
 
 
 class NotificationCode(IntEnum):

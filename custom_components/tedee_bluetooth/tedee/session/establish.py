@@ -15,10 +15,7 @@ from dataclasses import dataclass
 import logging
 from typing import Any
 
-from .client import TedeeLockClient
-from .connector import Connector
-from .const import AlertCode
-from .errors import (
+from ..errors import (
     AlertError,
     MtuTooSmallError,
     NoConnectionSlotError,
@@ -26,10 +23,13 @@ from .errors import (
     TedeeError,
     TrustedTimeError,
 )
-from .notifications import Notification
-from .operations import SignedTimeProvider
+from ..link.client import TedeeLockClient
+from ..link.connector import Connector
+from ..link.operations import SignedTimeProvider
+from ..link.transport import Credentials
+from ..wire.const import AlertCode
+from ..wire.notifications import Notification
 from .status import ConnectionStatus
-from .transport import Credentials
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import IntEnum
 import struct
 
-from .errors import ProtocolError
+from ..errors import ProtocolError
 
 
 class Tag(IntEnum):

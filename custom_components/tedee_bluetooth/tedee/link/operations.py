@@ -10,12 +10,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import logging
 
-from .commands import (
+from ..errors import CommandError, LockTimeoutError, ProtocolError, TrustedTimeError
+from ..wire.commands import (
     BatteryReport,
-    Command,
     LockParam,
     Response,
-    ResultCode,
     StateReport,
     UnlockParam,
     VersionReport,
@@ -23,8 +22,8 @@ from .commands import (
     decode_state,
     decode_version,
 )
-from .errors import CommandError, LockTimeoutError, ProtocolError, TrustedTimeError
-from .logs import LogRecord, parse_log_package
+from ..wire.const import Command, ResultCode
+from ..wire.logs import LogRecord, parse_log_package
 
 _LOGGER = logging.getLogger(__name__)
 

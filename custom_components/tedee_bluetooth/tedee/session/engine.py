@@ -31,13 +31,7 @@ import logging
 import time
 from typing import Any
 
-from .availability import Availability
-from .client import TedeeLockClient
-from .commands import LockState, ResultCode, UnlockParam
-from .connector import Connector
-from .const import AlertCode
-from .deadline import Run, async_run_by
-from .errors import (
+from ..errors import (
     AlertError,
     CommandError,
     OutcomeUnknownError,
@@ -45,19 +39,25 @@ from .errors import (
     TedeeError,
     TrustedTimeError,
 )
-from .handshake import Attempt, async_establish, async_quietly
-from .notifications import (
+from ..link.client import TedeeLockClient
+from ..link.connector import Connector
+from ..link.transport import Credentials
+from ..wire.commands import LockState, UnlockParam
+from ..wire.const import AlertCode, ResultCode
+from ..wire.notifications import (
     LockStatusChange,
     Notification,
     NotificationCode,
     SimpleNotification,
 )
+from .availability import Availability
+from .config import SessionConfig
+from .deadline import Run, async_run_by
+from .establish import Attempt, async_establish, async_quietly
+from .listener import SessionListener, Spawner
 from .outage import Outage
 from .scheduler import Scheduler
-from .session_config import SessionConfig
-from .session_listener import SessionListener, Spawner
 from .status import ConnectionStatus
-from .transport import Credentials
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from .client import TedeeLockClient
-from .commands import ResultCode
-from .errors import CommandError, SessionError
+from ..errors import CommandError, SessionError
+from ..link.client import TedeeLockClient
+from ..wire.const import ResultCode
 
 Run = Callable[[TedeeLockClient], Awaitable[None]]
 # settled(timeout): True at once if the motor is still, else whether it stopped

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ..errors import IntegrityError, SessionExhaustedError, TedeeError
 from .const import GCM_TAG_SIZE, MAX_RECORD_COUNTER
 from .crypto import TrafficKeys, nonce_for
-from .errors import IntegrityError, SessionExhaustedError, TedeeError
 
 
 class RecordCipher:

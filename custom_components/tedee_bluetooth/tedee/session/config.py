@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .client import DEFAULT_COMMAND_TIMEOUT
+from ..link.client import DEFAULT_COMMAND_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
-from .commands import BatteryReport, StateReport, VersionReport
-from .logs import LogRecord
-from .notifications import Notification
+from ..wire.commands import BatteryReport, StateReport, VersionReport
+from ..wire.logs import LogRecord
+from ..wire.notifications import Notification
 
 Report = StateReport | BatteryReport | VersionReport
 Spawner = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]

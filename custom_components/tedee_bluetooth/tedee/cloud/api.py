@@ -14,9 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from .cloud_budget import CloudBudget
-from .crypto import b64decode_strict
-from .errors import (
+from ..errors import (
     CloudAuthError,
     CloudError,
     CloudNotFoundError,
@@ -24,6 +22,8 @@ from .errors import (
     CloudScopeError,
     CloudServerError,
 )
+from ..wire.crypto import b64decode_strict
+from .budget import CloudBudget
 
 _LOGGER = logging.getLogger(__name__)
 
