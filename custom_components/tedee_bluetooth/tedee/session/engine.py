@@ -33,7 +33,6 @@ from typing import Any
 
 from ..errors import (
     AlertError,
-    CommandError,
     OutcomeUnknownError,
     SessionError,
     TedeeError,
@@ -42,8 +41,8 @@ from ..errors import (
 from ..link.client import TedeeLockClient
 from ..link.connector import Connector
 from ..link.transport import Credentials
-from ..wire.commands import LockState, UnlockParam
-from ..wire.const import AlertCode, ResultCode
+from ..wire.commands import UnlockParam
+from ..wire.const import AlertCode
 from ..wire.notifications import (
     LockStatusChange,
     Notification,
@@ -55,21 +54,12 @@ from .config import SessionConfig
 from .deadline import Run, async_run_by
 from .establish import Attempt, async_establish, async_quietly
 from .listener import SessionListener, Spawner
+from .motor import Motor
 from .outage import Outage
 from .scheduler import Scheduler
 from .status import ConnectionStatus
 
 _LOGGER = logging.getLogger(__name__)
-
-# The motor is turning (or holding the spring): a command now would get BUSY.
-MOVING_STATES = frozenset(
-    {
-        LockState.LOCKING,
-        LockState.UNLOCKING,
-        LockState.PULLING,
-        LockState.PULL_SPRING,
-    }
-)
 
 
 class Phase(Enum):
@@ -154,11 +144,7 @@ class TedeeSession:
         self._short_sessions = 0
         self._heard_since_drop = False
         self._fetching_logs = False
-        self._lock_state: LockState | None = None
-        self._settled = asyncio.Event()
-        self._settled.set()
-        self._state_seen = asyncio.Event()  # a state was reported (set each time)
-        self._pulled = False  # the spring was seen pulled since an open began
+        self._motor = Motor()
 
     # -- what the owner reads -------------------------------------------------------
 
@@ -282,47 +268,10 @@ class TedeeSession:
         """
 
         async def run(client: TedeeLockClient) -> None:
-            if self._lock_state is not LockState.UNLOCKED:
-                self._pulled = False
-                await client.unlock(unlock)
-                if not await self._async_unlocked_by(deadline):
-                    raise SessionError("unlocked_not_opened")
-                if self._pulled:
-                    return  # the lock pulled by itself: never pull twice
-            await self._async_pull_by(client, deadline)
+            await self._motor.async_open(client, unlock, deadline)
 
         deadline = asyncio.get_running_loop().time() + self.config.command_deadline
         await self.async_command(run, deadline=deadline)
-
-    async def _async_unlocked_by(self, deadline: float) -> bool:
-        """After UNLOCK: whether the lock reached UNLOCKED (or pulled) in time."""
-        moved = self._lock_state in MOVING_STATES
-        while not (self._pulled or (moved and self._lock_state is LockState.UNLOCKED)):
-            self._state_seen.clear()
-            try:
-                async with asyncio.timeout_at(deadline):
-                    await self._state_seen.wait()
-            except TimeoutError:
-                return False
-            moved = moved or self._lock_state in MOVING_STATES
-        return True
-
-    async def _async_pull_by(self, client: TedeeLockClient, deadline: float) -> None:
-        """PULL_SPRING, retried on BUSY until the deadline unless the lock pulled."""
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                await client.pull_spring()
-                return
-            except CommandError as err:
-                if err.result != ResultCode.BUSY:
-                    raise
-            # Busy: the lock may be pulling by itself right now.
-            settled = await self._async_settled(deadline - loop.time())
-            if self._pulled:
-                return
-            if not settled or loop.time() >= deadline:
-                raise SessionError("unlocked_not_opened")
 
     async def async_command(self, run: Run, *, deadline: float | None = None) -> None:
         """Run one command, or refuse it: it is never sent after the deadline.
@@ -345,7 +294,7 @@ class TedeeSession:
                     self._io_lock,
                     self._async_connect,
                     run,
-                    settled=self._async_settled,
+                    settled=self._motor.async_settled,
                     busy_retry_delay=config.busy_retry_delay,
                 )
             except OutcomeUnknownError:
@@ -395,33 +344,9 @@ class TedeeSession:
         if not self.always_connected:
             await self.async_fetch_logs()
 
-    # -- the motor ------------------------------------------------------------------
-
     def _report_state(self, report: Any) -> None:
-        self._track_motor(report.state)
+        self._motor.report(report.state)
         self._listener.session_report(report)
-
-    def _track_motor(self, state: LockState) -> None:
-        self._lock_state = state
-        if state in (LockState.PULLING, LockState.PULL_SPRING):
-            self._pulled = True
-        self._state_seen.set()
-        if state in MOVING_STATES:
-            self._settled.clear()
-        else:
-            self._settled.set()
-
-    async def _async_settled(self, within: float) -> bool:
-        """Whether the motor is still, waiting at most ``within`` s for it to stop."""
-        if self._settled.is_set():
-            return True
-        try:
-            async with asyncio.timeout(max(within, 0.0)):
-                while not self._settled.is_set():  # it may move on again at once
-                    await self._settled.wait()
-        except TimeoutError:
-            return False
-        return True
 
     # -- links and their leases -------------------------------------------------------
 
@@ -606,7 +531,7 @@ class TedeeSession:
                 self._spawn(self.async_fetch_logs(), "activity logs")
             return
         if isinstance(notification, LockStatusChange) and not notification.late:
-            self._track_motor(notification.state)
+            self._motor.report(notification.state)
         self._listener.session_notification(notification)
 
     async def _async_give_time(self) -> None:
