@@ -25,8 +25,8 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from .models import ActivityEvent, event_from_log, event_from_status
-from .tedee import LockState, LockStatusChange
+from .models import ActivityEvent, TedeeLockData, event_from_log, event_from_status
+from .tedee import LockStatusChange
 from .tedee.wire.logs import LogRecord
 from .tedee.wire.notifications import Trigger
 
@@ -64,9 +64,7 @@ class ActivityFeed:
         return lambda: self._listeners.remove(listener)
 
     @callback
-    def status_changed(
-        self, change: LockStatusChange, previous: LockState | None
-    ) -> None:
+    def status_changed(self, change: LockStatusChange, previous: TedeeLockData) -> None:
         """A live state change; fire the operation it completes, if any."""
         event = event_from_status(change, previous, dt_util.utcnow())
         if event is None or self._stopped:

@@ -242,7 +242,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         data = self.data.with_notification(notification)
         if data is None:
             return
-        previous = self.data.state
+        previous = self.data
         self.async_set_updated_data(data)
         if isinstance(notification, LockStatusChange):
             self.activity.status_changed(notification, previous)

@@ -135,19 +135,28 @@ EVENT_TYPES: list[str] = sorted(
 
 
 def event_from_status(
-    change: LockStatusChange, previous: LockState | None, now: datetime
+    change: LockStatusChange,
+    previous: TedeeLockData,
+    now: datetime,
 ) -> ActivityEvent | None:
-    """The activity a LOCK_STATUS_CHANGE completes, if it completes one."""
+    """The activity a LOCK_STATUS_CHANGE completes, if it completes one.
+
+    A change that carries the jam flag again (the door moving while the lock
+    stays jammed) is not a new jam.
+    """
     if change.trigger is None:
         return None
     if change.jammed:
+        if previous.jammed:
+            return None
         event_type = "jammed"
-    elif change.state is LockState.LOCKED and previous is LockState.LOCKING:
+    elif change.state is LockState.LOCKED and previous.state is LockState.LOCKING:
         event_type = "locked"
-    elif change.state is LockState.UNLOCKED and previous is LockState.UNLOCKING:
+    elif change.state is LockState.UNLOCKED and previous.state is LockState.UNLOCKING:
         event_type = "unlocked"
     elif (
-        change.state is LockState.PULL_SPRING and previous is not LockState.PULL_SPRING
+        change.state is LockState.PULL_SPRING
+        and previous.state is not LockState.PULL_SPRING
     ):
         event_type = "opened"
     else:
