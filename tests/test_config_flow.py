@@ -164,9 +164,13 @@ async def test_pick_marks_locks_heard_over_bluetooth(
         hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
     )
     options = result["data_schema"].schema[CONF_SERIAL].config["options"]
-    labels = {o["value"]: o["label"] for o in options}
-    assert "in Bluetooth range" in labels[sim.lock.config.serial]
-    assert "not heard over Bluetooth" in labels["20000000-000002"]
+    # Labels carry no untranslated words; the translated description names the
+    # locks in range, and those come first.
+    assert [o["label"] for o in options] == [
+        f"Front door ({sim.lock.config.serial})",
+        "Garage (20000000-000002)",
+    ]
+    assert result["description_placeholders"] == {"heard": "Front door"}
     before = dict(mobiles(sim))
     result = await configure(hass, result["flow_id"], {CONF_SERIAL: "20000000-000002"})
     assert result["errors"] == {"base": "not_in_range"}

@@ -109,7 +109,10 @@ class Journey:
         field.fill(KEY)
         self.shot("enter-key")
         page.get_by_role("button", name="Submit").click()
-        lock = page.get_by_text(re.compile(r"Front door \(.*\) - in Bluetooth range"))
+        expect(page.get_by_text("In Bluetooth range now: Front door")).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
+        lock = page.get_by_text(re.compile(r"Front door \(\d{8}-\d{6}\)"))
         expect(lock).to_be_visible(timeout=STEP_TIMEOUT_MS)
         lock.click()
         self.shot("pick-lock")

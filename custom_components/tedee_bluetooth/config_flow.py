@@ -152,19 +152,18 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             self._abort_if_unique_id_configured()
             return await self.async_step_pair()
+        # Which locks Home Assistant hears is said in the (translated) description;
+        # the options list those first and carry only names and serial numbers.
+        heard = {s for s in self._locks if async_find_lock_address(self.hass, s)}
         options: list[SelectOptionDict] = [
-            {
-                "value": serial,
-                "label": f"{lock.name} ({serial}) - "
-                + (
-                    "in Bluetooth range"
-                    if async_find_lock_address(self.hass, serial)
-                    else "not heard over Bluetooth"
-                ),
-            }
-            for serial, lock in self._locks.items()
+            {"value": serial, "label": f"{lock.name} ({serial})"}
+            for serial, lock in sorted(
+                self._locks.items(), key=lambda item: item[0] not in heard
+            )
         ]
+        names = [self._locks[s].name for s in self._locks if s in heard]
         return self.async_show_form(
+            description_placeholders={"heard": ", ".join(names) or "–"},
             step_id="pick",
             data_schema=vol.Schema(
                 {
