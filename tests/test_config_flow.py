@@ -376,8 +376,15 @@ async def test_bluetooth_discovery_reuses_key_of_existing_entry(
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_BLUETOOTH}, data=info
     )
-    assert result["step_id"] == "bluetooth_confirm"
+    # No key field, no words about one; named as in the Tedee app.
+    assert result["step_id"] == "bluetooth_confirm_account"
     assert CONF_PERSONAL_KEY not in result["data_schema"].schema
+    assert result["description_placeholders"] == {
+        "serial": "20000000-000002",
+        "name": "Garage",
+    }
+    flow = hass.config_entries.flow.async_get(result["flow_id"])
+    assert flow["context"]["title_placeholders"] == {"name": "Garage"}
     result = await configure(hass, result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Garage"

@@ -163,7 +163,7 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         ]
         names = [self._locks[s].name for s in self._locks if s in heard]
         return self.async_show_form(
-            description_placeholders={"heard": ", ".join(names) or "–"},
+            description_placeholders={"heard": ", ".join(names) or "-"},
             step_id="pick",
             data_schema=vol.Schema(
                 {
@@ -264,8 +264,44 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         self._abort_if_unique_id_configured()
         self._discovered_serial = serial
         self._discovered_name = discovery_info.name or serial
+        # A lock on the account of a lock already set up: name it as the Tedee
+        # app does, and only confirm.
+        for key in self._known_keys():
+            locks, _errors, _placeholders = await self._async_list_locks(key)
+            lock = next((x for x in locks or [] if x.serial_number == serial), None)
+            if lock is not None:
+                self._key, self._lock = key, lock
+                self._discovered_name = lock.name
+                break
         self.context["title_placeholders"] = {"name": self._discovered_name}
+        if self._lock is not None:
+            return await self.async_step_bluetooth_confirm_account()
         return await self.async_step_bluetooth_confirm()
+
+    def _known_keys(self) -> list[str]:
+        """The keys of the entries already set up (one per account, usually)."""
+        return sorted(
+            {
+                entry.data[CONF_PERSONAL_KEY]
+                for entry in self._async_current_entries(include_ignore=False)
+            }
+        )
+
+    async def async_step_bluetooth_confirm_account(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The lock is on a known account: confirm, and pair with that key."""
+        assert self._lock is not None
+        if user_input is not None:
+            return await self.async_step_pair()
+        return self.async_show_form(
+            step_id="bluetooth_confirm_account",
+            data_schema=vol.Schema({}),
+            description_placeholders={
+                "serial": self._lock.serial_number,
+                "name": self._lock.name,
+            },
+        )
 
     async def async_step_bluetooth_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -277,36 +313,22 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
             "serial": self._discovered_serial,
             "name": self._discovered_name,
         }
-        known_keys = {
-            entry.data[CONF_PERSONAL_KEY]
-            for entry in self._async_current_entries(include_ignore=False)
-        }
         if user_input is not None:
-            keys = (
-                [user_input[CONF_PERSONAL_KEY].strip()]
-                if CONF_PERSONAL_KEY in user_input
-                else sorted(known_keys)
+            key = user_input[CONF_PERSONAL_KEY].strip()
+            locks, errors, placeholders2 = await self._async_list_locks(key)
+            placeholders.update(placeholders2)
+            lock = next(
+                (x for x in locks or [] if x.serial_number == self._discovered_serial),
+                None,
             )
-            for key in keys:
-                locks, errors, placeholders2 = await self._async_list_locks(key)
-                placeholders.update(placeholders2)
-                lock = next(
-                    (
-                        x
-                        for x in locks or []
-                        if x.serial_number == self._discovered_serial
-                    ),
-                    None,
-                )
-                if lock is not None:
-                    self._key, self._lock = key, lock
-                    return await self.async_step_pair()
-                if locks is not None:
-                    errors = {"base": "lock_not_on_account"}
-        schema = vol.Schema({}) if known_keys and not errors else KEY_SCHEMA
+            if lock is not None:
+                self._key, self._lock = key, lock
+                return await self.async_step_pair()
+            if locks is not None:
+                errors = {"base": "lock_not_on_account"}
         return self.async_show_form(
             step_id="bluetooth_confirm",
-            data_schema=schema,
+            data_schema=KEY_SCHEMA,
             errors=errors,
             description_placeholders=placeholders,
         )
