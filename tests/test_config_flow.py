@@ -562,3 +562,25 @@ def test_an_unexpected_pairing_error_is_not_disguised() -> None:
     """Only known failures become form errors; anything else surfaces as a bug."""
     with pytest.raises(ZeroDivisionError):
         pairing_failure(ZeroDivisionError())
+
+
+async def test_one_deleted_key_one_question(hass: HomeAssistant, sim: Sim) -> None:
+    """Both locks used the key: the user enters the new one once, both get it."""
+    back = sim.add_lock(serial="20000000-000002", device_id=4242, name="Back door")
+    front = await sim.setup()
+    other = sim.entry(lock=back)
+    await hass.config_entries.async_setup(other.entry_id)
+    await hass.async_block_till_done()
+    sim.world.cloud.add_key("new-key", ACCOUNT)
+    front.async_start_reauth(hass)
+    other.async_start_reauth(hass)
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert len(flows) == 2
+    result = await configure(hass, flows[0]["flow_id"], {CONF_PERSONAL_KEY: "new-key"})
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert front.data[CONF_PERSONAL_KEY] == other.data[CONF_PERSONAL_KEY] == "new-key"
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert {front.state, other.state} == {ConfigEntryState.LOADED}
+    assert other.runtime_data.personal_key_snapshot == "new-key"

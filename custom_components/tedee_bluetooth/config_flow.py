@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigEntryState,
@@ -368,16 +369,11 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
             placeholders.update(extra)
             if locks is not None:
                 if any(lock.id == entry.data[CONF_LOCK_ID] for lock in locks):
-                    # The entry's update listener reloads it (a new key): calling
-                    # async_update_reload_and_abort beside a listener is deprecated
-                    # from Home Assistant 2026.6 and stops working in 2026.12.
-                    changed = self.hass.config_entries.async_update_entry(
-                        entry, data={**entry.data, CONF_PERSONAL_KEY: key}
-                    )
-                    if not changed or entry.state is not ConfigEntryState.LOADED:
-                        # The same key works again (nothing changed for the listener),
-                        # or setup failed (no listener): reload here.
-                        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                    if self.source != SOURCE_RECONFIGURE:
+                        # One deleted key, one question: every lock that used it
+                        # and is on this account gets the new one too.
+                        self._async_give_key_to_siblings(entry, key, locks)
+                    self._async_give_key(entry, key)
                     reauth = self.source != SOURCE_RECONFIGURE
                     return self.async_abort(
                         reason="reauth_successful"
@@ -391,6 +387,41 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    @callback
+    def _async_give_key(self, entry: ConfigEntry, key: str) -> None:
+        """Store a key in an entry, which then reloads.
+
+        The entry's update listener reloads it (a new key): calling
+        async_update_reload_and_abort beside a listener is deprecated from Home
+        Assistant 2026.6 and stops working in 2026.12.
+        """
+        changed = self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_PERSONAL_KEY: key}
+        )
+        if not changed or entry.state is not ConfigEntryState.LOADED:
+            # The same key works again (nothing changed for the listener), or
+            # setup failed (no listener): reload here.
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    @callback
+    def _async_give_key_to_siblings(
+        self, entry: ConfigEntry, key: str, locks: list[CloudLock]
+    ) -> None:
+        """The other entries with the old key, on this account: new key, no question."""
+        old = entry.data[CONF_PERSONAL_KEY]
+        on_account = {lock.id for lock in locks}
+        siblings = [
+            other
+            for other in self._async_current_entries(include_ignore=False)
+            if other.entry_id != entry.entry_id
+            and other.data[CONF_PERSONAL_KEY] == old
+            and other.data[CONF_LOCK_ID] in on_account
+        ]
+        for other in siblings:
+            self._async_give_key(other, key)
+            for flow in other.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
+                self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
     @staticmethod
     @callback
