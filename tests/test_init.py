@@ -164,7 +164,10 @@ async def test_uncalibrated_state_is_unknown_not_unlocked(
 async def test_jam_is_shown(hass: HomeAssistant, sim: Sim) -> None:
     await sim.setup()
     sim.lock.jam_next = True
-    await call(hass, "unlock")
+    with pytest.raises(HomeAssistantError) as err:  # the action says so
+        await call(hass, "unlock")
+    assert err.value.translation_key == "jammed_unlocking"
+    assert str(err.value).startswith("Front door jammed while unlocking.")
     await settle(hass)
     assert hass.states.get(LOCK).state == "jammed"
 

@@ -298,12 +298,21 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     async def async_lock(self, *, force: bool = False) -> None:
         """Lock (force: emergency, locks until jammed)."""
         param = LockParam.FORCE if force else LockParam.NORMAL
-        await self.async_command(lambda c: c.lock(param))
+        await self._async_move(lambda c: c.lock(param), locking=True)
 
     async def async_unlock(self, *, force: bool = False) -> None:
         """Unlock, pulling the spring or not as the options say."""
         param = UnlockParam.FORCE if force else self._unlock_param()
-        await self.async_command(lambda c: c.unlock(param))
+        await self._async_move(lambda c: c.unlock(param), locking=False)
+
+    async def _async_move(
+        self, run: Callable[[TedeeLockClient], Awaitable[None]], *, locking: bool
+    ) -> None:
+        """Lock or unlock; a jam on this move is a translated error."""
+        try:
+            await self.session.async_move(run, locking=locking)
+        except TedeeError as err:
+            raise command_error(err, self.name) from err
 
     async def async_open(self) -> None:
         """Open the door: pull the spring, unlocking first if it is locked."""

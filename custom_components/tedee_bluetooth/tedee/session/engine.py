@@ -273,6 +273,18 @@ class TedeeSession:
         deadline = asyncio.get_running_loop().time() + self.config.command_deadline
         await self.async_command(run, deadline=deadline)
 
+    async def async_move(self, run: Run, *, locking: bool) -> None:
+        """LOCK or UNLOCK, then wait (inside the one deadline) for how it ended.
+
+        Raises SessionError ``jammed_locking`` or ``jammed_unlocking`` when the
+        lock reports it jammed on this move; a move still under way at the
+        deadline is left to the lock's own reports.
+        """
+        deadline = asyncio.get_running_loop().time() + self.config.command_deadline
+        await self.async_command(run, deadline=deadline)
+        if await self._motor.async_outcome(deadline):
+            raise SessionError("jammed_locking" if locking else "jammed_unlocking")
+
     async def async_command(self, run: Run, *, deadline: float | None = None) -> None:
         """Run one command, or refuse it: it is never sent after the deadline.
 
@@ -345,7 +357,7 @@ class TedeeSession:
             await self.async_fetch_logs()
 
     def _report_state(self, report: Any) -> None:
-        self._motor.report(report.state)
+        self._motor.report(report.state, jammed=report.jammed)
         self._listener.session_report(report)
 
     # -- links and their leases -------------------------------------------------------
@@ -531,7 +543,7 @@ class TedeeSession:
                 self._spawn(self.async_fetch_logs(), "activity logs")
             return
         if isinstance(notification, LockStatusChange) and not notification.late:
-            self._motor.report(notification.state)
+            self._motor.report(notification.state, jammed=notification.jammed)
         self._listener.session_notification(notification)
 
     async def _async_give_time(self) -> None:

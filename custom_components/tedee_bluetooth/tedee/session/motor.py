@@ -34,14 +34,16 @@ class Motor:
     def __init__(self) -> None:
         """Nothing reported yet: taken as still."""
         self.state: LockState | None = None
+        self.jammed = False
         self._still = asyncio.Event()
         self._still.set()
         self._reported = asyncio.Event()  # set by each report
         self._pulled = False  # the spring was seen pulled since an open began
 
-    def report(self, state: LockState) -> None:
+    def report(self, state: LockState, *, jammed: bool = False) -> None:
         """The lock reported its state (an answer or a notification)."""
         self.state = state
+        self.jammed = jammed
         if state in PULLED_STATES:
             self._pulled = True
         self._reported.set()
@@ -61,6 +63,24 @@ class Motor:
         except TimeoutError:
             return False
         return True
+
+    async def async_outcome(self, deadline: float) -> bool | None:
+        """After LOCK or UNLOCK: whether the motor jammed (None: still moving).
+
+        Waits for the lock to report the move and then a still motor, at most
+        until ``deadline`` (on the loop's clock).
+        """
+        moved = False
+        while True:
+            moved = moved or self.state in MOVING_STATES
+            if self.jammed or (moved and self._still.is_set()):
+                return self.jammed
+            self._reported.clear()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._reported.wait()
+            except TimeoutError:
+                return None
 
     async def async_open(
         self, client: TedeeLockClient, unlock: UnlockParam, deadline: float
