@@ -706,3 +706,28 @@ def test_open_with_the_motor_busy_past_the_deadline_pulls_nothing() -> None:
         assert [op for op, _ in rig.lock.executed].count(Command.PULL_SPRING) == 1
 
     run(scenario)
+
+
+def test_a_move_the_lock_never_reports_is_not_waited_for_long() -> None:
+    """SUCCESS, then no movement reported (already there): back within 2 s."""
+
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.lock.faults.next_result = {Command.LOCK: 0x00}  # accepted, never moves
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await rig.session.async_move(lambda c: c.lock(), locking=True)
+        assert loop.time() - start == pytest.approx(2.0, abs=0.1)
+
+    run(scenario)
+
+
+def test_a_jam_on_our_move_is_reported_as_such() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        rig.lock.jam_next = True
+        with pytest.raises(SessionError) as err:
+            await rig.session.async_move(lambda c: c.unlock(), locking=False)
+        assert err.value.reason == "jammed_unlocking"
+
+    run(scenario)

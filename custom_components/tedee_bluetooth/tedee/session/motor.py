@@ -26,6 +26,9 @@ MOVING_STATES = frozenset(
     }
 )
 PULLED_STATES = frozenset({LockState.PULLING, LockState.PULL_SPRING})
+# After LOCK or UNLOCK, the lock reports its motor moving at once; none in this
+# long, and it is taken as not moving at all.
+MOVE_REPORT_WAIT = 2.0
 
 
 class Motor:
@@ -65,19 +68,23 @@ class Motor:
         return True
 
     async def async_outcome(self, deadline: float) -> bool | None:
-        """After LOCK or UNLOCK: whether the motor jammed (None: still moving).
+        """After LOCK or UNLOCK: whether the motor jammed (None: not known).
 
         Waits for the lock to report the move and then a still motor, at most
-        until ``deadline`` (on the loop's clock).
+        until ``deadline`` (on the loop's clock). A lock that reports no move
+        within ``MOVE_REPORT_WAIT`` (already where it was asked to be) is not
+        waited for.
         """
+        loop = asyncio.get_running_loop()
         moved = False
         while True:
             moved = moved or self.state in MOVING_STATES
             if self.jammed or (moved and self._still.is_set()):
                 return self.jammed
+            until = deadline if moved else min(deadline, loop.time() + MOVE_REPORT_WAIT)
             self._reported.clear()
             try:
-                async with asyncio.timeout_at(deadline):
+                async with asyncio.timeout_at(until):
                     await self._reported.wait()
             except TimeoutError:
                 return None
