@@ -609,3 +609,16 @@ async def test_these_tests_run_on_the_virtual_clock() -> None:
 
 # Every test above runs on its own virtual-time loop (tests/virtual_time.py).
 all_tests_on_virtual_clock(globals())
+
+
+async def test_an_ok_alert_during_a_session_changes_nothing(world: World) -> None:
+    """Alert OK (0x00) is not an error: the session goes on."""
+    lost: list[Exception] = []
+    client = await world.client(on_session_lost=lost.append)
+    (conn,) = world.lock.connections
+    conn.send("00000301-4899-489f-a301-fbee544b1db0", bytes([0x04, 0x00]))
+    await asyncio.sleep(0.1)
+    assert client.established
+    assert lost == []
+    assert (await client.get_state()).state is LockState.LOCKED
+    await client.disconnect()
