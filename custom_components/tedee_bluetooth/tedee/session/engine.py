@@ -220,8 +220,9 @@ class TedeeSession:
 
         Heard after being out of range, or for the first time since a drop, the
         lock is back: try at once rather than wait out the back-off (unless
-        sessions keep dying young: then the back-off rules). The status stays ``out_of_range`` until that attempt ends:
-        a lock that comes back goes straight to ``connected``.
+        sessions keep dying young: then the back-off rules). The status stays
+        ``out_of_range`` until that attempt ends: a lock that comes back goes
+        straight to ``connected``.
         """
         back = self.status is ConnectionStatus.OUT_OF_RANGE
         if (
@@ -235,8 +236,8 @@ class TedeeSession:
             self._heard_since_drop = True
             self._scheduler.reset()
             self._schedule(0.0, sooner=True)
-        elif not self._scheduler.pending:
-            self._schedule(0.0)
+        else:
+            self._schedule(0.0)  # unless a later try is already scheduled
 
     def device_lost(self) -> None:
         """Bluetooth no longer hears the lock."""
