@@ -54,6 +54,15 @@ class CloudLockRecord:
     firmware: str = "2.4.1234"
     update_available: bool = False
     pull_spring_enabled: bool = True
+    simulated: Any = None  # the SimulatedLock behind it, if any (its door sensor)
+
+    @property
+    def door_state(self) -> int:
+        """The cloud's doorState: 0 NotPaired without a door sensor."""
+        lock = self.simulated
+        if lock is None or not lock.config.has_door_sensor:
+            return 0  # NotPaired
+        return int(lock.door) or 3  # as last reported; Closed before any report
 
 
 @dataclass
@@ -178,6 +187,7 @@ class CloudState:
             device_public_point=lock.device_public_point,
         )
         record.pull_spring_enabled = lock.config.pull_spring_enabled
+        record.simulated = lock
         return record
 
     def issue_credentials(
@@ -319,6 +329,7 @@ class CloudApp:
                         "autoLockEnabled": False,
                         "pullSpringEnabled": lock.pull_spring_enabled,
                     },
+                    "lockProperties": {"doorState": lock.door_state},
                 }
                 for lock in locks
             ]

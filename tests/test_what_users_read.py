@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 import pytest
 
+from custom_components.tedee_bluetooth.const import CONF_PERSONAL_KEY, CONF_SERIAL
+
 from .ha_fixtures import LOCK, Sim, settle
 from .test_activity_who import watch_events
+from .test_config_flow import configure, start
+from .world import KEY
 
 
 async def test_a_jam_fires_once_however_often_the_door_moves(
@@ -39,3 +44,37 @@ async def test_a_jam_fires_once_however_often_the_door_moves(
     assert err.value.translation_key == "jammed_locking"
     await settle(hass, 2)
     assert len([e for e in events if e["event_type"] == "jammed"]) == 2
+
+
+async def test_the_door_entity_exists_right_after_pairing(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The cloud says a door sensor is paired: the entity is there at once."""
+    sim.lock.config.has_door_sensor = True
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await settle(hass, 1)
+    door = hass.states.get("binary_sensor.front_door_door")
+    assert door is not None  # before the lock ever reported the door
+    sim.lock.set_door(door_open=True)
+    await settle(hass, 1)
+    assert hass.states.get("binary_sensor.front_door_door").state == "on"
+
+
+async def test_no_door_entity_for_a_lock_without_a_sensor(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await settle(hass, 1)
+    assert hass.states.get("binary_sensor.front_door_door") is None

@@ -24,6 +24,7 @@ from .const import (
     CONF_CERT_ISSUED,
     CONF_CERTIFICATE,
     CONF_DEVICE_PUBLIC_KEY,
+    CONF_HAS_DOOR_SENSOR,
     CONF_LOCK_ID,
     CONF_MOBILE_ID,
     CONF_PRIVATE_KEY,
@@ -219,10 +220,15 @@ class CertificateKeeper:
         lock = next((lock for lock in locks if lock.id == data[CONF_LOCK_ID]), None)
         if lock is None:
             return
+        changes: dict[str, bool] = {}
         enabled = lock.pull_spring_enabled
         if enabled is not None and data.get(CONF_PULL_SPRING_ENABLED) != enabled:
+            changes[CONF_PULL_SPRING_ENABLED] = enabled
+        if lock.has_door_sensor and not data.get(CONF_HAS_DOOR_SENSOR):
+            changes[CONF_HAS_DOOR_SENSOR] = True  # a sensor paired since
+        if changes:
             self._hass.config_entries.async_update_entry(
-                self._entry, data={**data, CONF_PULL_SPRING_ENABLED: enabled}
+                self._entry, data={**data, **changes}
             )
         self._on_cloud_lock(lock)
 

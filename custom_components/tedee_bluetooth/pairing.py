@@ -25,6 +25,7 @@ from .const import (
     CONF_MOBILE_ID,
     CONF_PERSONAL_KEY,
     CONF_PRIVATE_KEY,
+    CONF_HAS_DOOR_SENSOR,
     CONF_PULL_SPRING_ENABLED,
     CONF_SERIAL,
     LOGGER,
@@ -130,6 +131,8 @@ async def async_pair(
     }
     if lock.pull_spring_enabled is not None:
         data[CONF_PULL_SPRING_ENABLED] = lock.pull_spring_enabled
+    if lock.has_door_sensor:  # the door entity exists from the start
+        data[CONF_HAS_DOOR_SENSOR] = True
     return data
 
 

@@ -55,6 +55,12 @@ class CloudLock:
     firmware_version: str | None = None
     update_available: bool = False
     device_settings: dict[str, Any] = field(default_factory=dict)
+    door_state: int | None = None  # the cloud's doorState; 0 NotPaired
+
+    @property
+    def has_door_sensor(self) -> bool | None:
+        """Whether a door sensor is paired with the lock; None when not said."""
+        return None if self.door_state is None else self.door_state != 0
 
     @property
     def pull_spring_enabled(self) -> bool | None:
@@ -317,6 +323,8 @@ def _lock(item: Any) -> CloudLock:
         item.get("softwareVersions") if isinstance(item, dict) else None
     )
     settings = item.get("deviceSettings") if isinstance(item, dict) else None
+    properties = item.get("lockProperties") if isinstance(item, dict) else None
+    door = properties.get("doorState") if isinstance(properties, dict) else None
     version = firmware.get("version")
     return CloudLock(
         id=_require(item, "id", int, "lock"),
@@ -326,4 +334,5 @@ def _lock(item: Any) -> CloudLock:
         firmware_version=version if isinstance(version, str) else None,
         update_available=bool(firmware.get("updateAvailable", False)),
         device_settings=settings if isinstance(settings, dict) else {},
+        door_state=door if type(door) is int else None,
     )
