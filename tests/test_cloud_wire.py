@@ -343,3 +343,30 @@ async def test_activity_needs_its_own_scope(
             await api.get_user_names(424242)  # not a lock of this account
     finally:
         await server.close()
+
+
+@pytest.mark.parametrize(
+    ("properties", "door_sensor"),
+    [
+        ({"doorState": 0}, False),  # NotPaired
+        ({"doorState": 3}, True),  # Closed
+        ({"doorState": 1}, True),  # Disconnected: paired, not reachable
+        ({"doorState": "3"}, None),  # not a number: not said
+        ({}, None),
+        (None, None),
+    ],
+)
+async def test_the_door_sensor_from_the_lock_record(
+    serve: Serve, properties: Any, door_sensor: bool | None
+) -> None:
+    item: dict[str, Any] = {
+        "id": 1,
+        "serialNumber": "10000000-000001",
+        "name": "Front door",
+        "type": 2,
+    }
+    if properties is not None:
+        item["lockProperties"] = properties
+    api = await serve({"/my/lock": (200, {"success": True, "result": [item]})})
+    (lock,) = await api.get_locks()
+    assert lock.has_door_sensor is door_sensor
