@@ -100,6 +100,12 @@ class TedeeDoorSensor(TedeeBinarySensor, RestoreEntity):
         await super().async_added_to_hass()
         if (last := await self.async_get_last_state()) is not None:
             self._restored = {STATE_ON: True, STATE_OFF: False}.get(last.state)
+            if self._restored is not None:
+                # What the next door report is compared with: a report of the
+                # same position is no movement.
+                self.coordinator.restore_door(
+                    DoorState.OPEN if self._restored else DoorState.CLOSED
+                )
 
     @property
     def is_on(self) -> bool | None:

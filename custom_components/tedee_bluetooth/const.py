@@ -50,6 +50,10 @@ ATTR_SOURCE: Final = "source"
 SERVICE_FORCE_LOCK: Final = "force_lock"
 SERVICE_FORCE_UNLOCK: Final = "force_unlock"
 
+# Fired on the bus once per operation at the lock and per door movement; device
+# triggers and the logbook read it.
+EVENT_ACTIVITY: Final = f"{DOMAIN}_activity"
+
 ISSUE_NOT_REGISTERED: Final = "not_registered"
 ISSUE_NO_CONNECTION_SLOT: Final = "no_connection_slot"
 ISSUE_CLOCK_SKEW: Final = "clock_skew"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -32,17 +33,19 @@ from .const import (
     CONF_SERIAL,
     DEFAULT_REFRESH_INTERVAL,
     DOMAIN,
+    EVENT_ACTIVITY,
     LOGGER,
     MODE_ALWAYS,
 )
 from .firmware import firmware_stale, store_firmware
-from .models import TedeeLockData
+from .models import ActivityEvent, TedeeLockData
 from .repairs import async_sync_repairs
 from .tedee import (
     BatteryNotification,
     BatteryReport,
     CloudLock,
     ConnectionStatus,
+    DoorState,
     LockParam,
     LockStatusChange,
     LogRecord,
@@ -122,6 +125,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             ),
         )
         self.activity = ActivityFeed(hass, self.user_names.name_of)
+        self.activity.add_listener(self._announce)
         self.session = TedeeSession(
             entry.title,
             self,
@@ -246,12 +250,56 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.async_set_updated_data(data)
         if isinstance(notification, LockStatusChange):
             self.activity.status_changed(notification, previous)
+            self._door_moved(previous.door, data.door)
         entry = self.config_entry
         if data.has_door_sensor and not entry.data.get(CONF_HAS_DOOR_SENSOR):
             # Kept in the entry, so the door entity exists again after a reload.
             self.hass.config_entries.async_update_entry(
                 entry, data={**entry.data, CONF_HAS_DOOR_SENSOR: True}
             )
+
+    @callback
+    def restore_door(self, door: DoorState) -> None:
+        """The door position from before a reload or restart, until a report."""
+        if self.data.door is None:
+            self.data = dataclasses.replace(self.data, door=door)
+
+    @callback
+    def _announce(self, event: ActivityEvent) -> None:
+        """One bus event per operation (device triggers and the logbook read it)."""
+        device_id = self._device_id()
+        if device_id is None:
+            return  # no entities yet: nothing can have a trigger on it
+        self.hass.bus.async_fire(
+            EVENT_ACTIVITY,
+            {
+                "device_id": device_id,
+                "type": event.event_type,
+                "name": self.name,
+                **event.attributes,
+            },
+        )
+
+    @callback
+    def _door_moved(self, previous: DoorState | None, door: DoorState | None) -> None:
+        """The door sensor reports a real movement: from open to closed or back.
+
+        Not from "not known yet" (after a reload or restart): that is no movement.
+        """
+        known = (DoorState.OPEN, DoorState.CLOSED)
+        if previous in known and door in known and door is not previous:
+            self._announce(
+                ActivityEvent(
+                    "door_opened" if door is DoorState.OPEN else "door_closed",
+                    {"timestamp": dt_util.utcnow().isoformat(), "source": "lock"},
+                )
+            )
+
+    def _device_id(self) -> str | None:
+        devices = dr.async_entries_for_config_entry(
+            dr.async_get(self.hass), self.config_entry.entry_id
+        )
+        return devices[0].id if devices else None
 
     @callback
     def session_logs(self, records: list[LogRecord]) -> None:
