@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
+from collections.abc import Callable
+
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 
-from custom_components.tedee_bluetooth.const import CONF_PERSONAL_KEY, CONF_SERIAL
+from custom_components.tedee_bluetooth import logbook
+from custom_components.tedee_bluetooth.const import (
+    CONF_PERSONAL_KEY,
+    CONF_SERIAL,
+    DOMAIN,
+    EVENT_ACTIVITY,
+)
 
 from .ha_fixtures import LOCK, Sim, settle
 from .test_activity_who import watch_events
@@ -78,3 +87,74 @@ async def test_no_door_entity_for_a_lock_without_a_sensor(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await settle(hass, 1)
     assert hass.states.get("binary_sensor.front_door_door") is None
+
+
+async def _logbook_lines(hass: HomeAssistant, language: str) -> list[str]:
+    """What the logbook says for the activity events fired meanwhile."""
+    hass.config.language = language
+    await async_get_translations(hass, language, "entity", {DOMAIN})
+    described: dict[str, Callable[[Event], dict[str, str]]] = {}
+
+    def _register(
+        domain: str, event_type: str, describe: Callable[[Event], dict[str, str]]
+    ) -> None:
+        assert domain == DOMAIN
+        described[event_type] = describe
+
+    logbook.async_describe_events(hass, _register)
+    return [
+        "{name}: {message}".format(**described[EVENT_ACTIVITY](event))
+        for event in FIRED[hass]
+    ]
+
+
+FIRED: dict[HomeAssistant, list[Event]] = {}
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            [
+                "Front door: Door opened (door sensor)",
+                "Front door: Unlocked with the button",
+                "Front door: Locked remotely (Acct User)",
+            ],
+        ),
+        (
+            "de",
+            [
+                "Front door: Tür geöffnet (Türsensor)",
+                "Front door: Mit der Taste aufgeschlossen",
+                "Front door: Aus der Ferne abgeschlossen (Acct User)",
+            ],
+        ),
+    ],
+)
+async def test_the_logbook_says_who_and_how(
+    hass: HomeAssistant, sim: Sim, language: str, expected: list[str]
+) -> None:
+    sim.lock.config.has_door_sensor = True
+    await sim.setup()
+    sim.lock.set_door(door_open=False)
+    await settle(hass, 1)
+    FIRED[hass] = []
+    hass.bus.async_listen(EVENT_ACTIVITY, FIRED[hass].append)
+    sim.lock.set_door(door_open=True)
+    await settle(hass, 1)
+    sim.lock.press_button()
+    await settle(hass, 2)
+    await hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
+    await settle(hass, 12)
+    assert await _logbook_lines(hass, language) == expected
+    del FIRED[hass]
+
+
+async def test_the_logbook_falls_back_to_english_then_to_the_type(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await async_get_translations(hass, "en", "entity", {DOMAIN})
+    hass.config.language = "fr"  # not translated: English
+    assert logbook.describe(hass, {"type": "locked_button"}) == "Locked with the button"
+    assert logbook.describe(hass, {"type": "something_new"}) == "something new"

@@ -1,0 +1,54 @@
+"""The logbook tells the story: who did what at the lock, and how.
+
+Each activity bus event (one per operation, one per door movement) becomes a
+line such as "Front door: Unlocked remotely (Anna)" or "Front door: Locked with
+the button", in the language Home Assistant is set to. Home Assistant's own
+lock state lines stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.translation import async_get_cached_translations
+
+from .const import DOMAIN, EVENT_ACTIVITY
+
+_KEY = f"component.{DOMAIN}.entity.event.activity.state_attributes.event_type.state."
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant,
+    async_describe_event: Callable[[str, str, Callable[[Event], dict[str, str]]], None],
+) -> None:
+    """Describe the integration's activity events."""
+
+    @callback
+    def _describe(event: Event) -> dict[str, str]:
+        data = event.data
+        return {
+            LOGBOOK_ENTRY_NAME: str(data.get("name") or "Tedee"),
+            LOGBOOK_ENTRY_MESSAGE: describe(hass, data),
+        }
+
+    async_describe_event(DOMAIN, EVENT_ACTIVITY, _describe)
+
+
+def describe(hass: HomeAssistant, data: Mapping[str, Any]) -> str:
+    """The message of one activity event, in Home Assistant's language."""
+    kind = str(data.get("type", "other"))
+    texts = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
+    if not texts:  # not loaded in this language (yet): English, then the raw type
+        texts = async_get_cached_translations(hass, "en", "entity", DOMAIN)
+    # As translated: lowering the first letter would be wrong in German.
+    message = texts.get(_KEY + kind, kind.replace("_", " "))
+    if user := data.get("user_name"):
+        message += f" ({user})"
+    return message
