@@ -142,7 +142,7 @@ async def test_a_reset_lock_added_again_is_found_within_ten_minutes(
     if mode == MODE_ALWAYS:
         assert hass.states.get(STATUS).state == "connected"
     else:
-        assert hass.states.get(STATUS).state == "disconnected"  # polled, let go
+        assert hass.states.get(STATUS).state == "idle"  # polled, let go on purpose
         assert sim.lock.connections == []
 
 

@@ -364,7 +364,7 @@ def test_not_registered_is_rechecked_every_10_minutes_on_demand() -> None:
         rig.renew_result = True
         await wait(600)
         assert rig.renewals == [False, True]
-        assert rig.session.status is ConnectionStatus.DISCONNECTED  # let go again
+        assert rig.session.status is ConnectionStatus.IDLE  # let go again, on purpose
         assert rig.lock.connections == []
         assert isinstance(rig.listener.reports[-1], BatteryReport)
 

@@ -18,7 +18,7 @@ from custom_components.tedee_bluetooth.const import (
     EVENT_ACTIVITY,
 )
 
-from .ha_fixtures import LOCK, Sim, settle
+from .ha_fixtures import LOCK, Sim, jump, settle
 from .test_activity_who import watch_events
 from .test_config_flow import configure, start
 from .world import KEY
@@ -158,3 +158,27 @@ async def test_the_logbook_falls_back_to_english_then_to_the_type(
     hass.config.language = "fr"  # not translated: English
     assert logbook.describe(hass, {"type": "locked_button"}) == "Locked with the button"
     assert logbook.describe(hass, {"type": "something_new"}) == "something new"
+
+
+async def test_on_demand_says_idle_and_when_the_state_was_read(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup({"connection_mode": "on_demand"})
+    await settle(hass, 1)
+    status = hass.states.get("sensor.front_door_connection_status")
+    assert status.state == "idle"  # not "disconnected": letting go is the plan
+    first = status.attributes["last_read"]
+    assert first is not None
+    await jump(hass, 301)  # the next poll
+    status = hass.states.get("sensor.front_door_connection_status")
+    assert status.state == "idle"
+    assert status.attributes["last_read"] > first
+
+
+async def test_always_connected_has_no_last_read_to_churn(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    status = hass.states.get("sensor.front_door_connection_status")
+    assert status.state == "connected"
+    assert "last_read" not in status.attributes

@@ -9,7 +9,7 @@ certificate and the cached firmware version in the config entry.
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
@@ -100,6 +100,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.data = TedeeLockData(firmware=entry.data.get(CONF_FIRMWARE))
         # On demand: why the last poll did not reach the lock (None: it did).
         self.poll_failure: str | None = None
+        self.last_read: datetime | None = None  # the lock's state, last heard
         self._shut_down = False
         self.options_snapshot = dict(entry.options)
         self.personal_key_snapshot: str = entry.data[CONF_PERSONAL_KEY]
@@ -230,6 +231,8 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     @callback
     def session_report(self, report: Report) -> None:
         """A read answered: fresh data, written at once."""
+        if isinstance(report, StateReport):
+            self.last_read = dt_util.utcnow()
         self.async_set_updated_data(self.data.with_report(report))
         if isinstance(report, VersionReport):
             store_firmware(self.hass, self.config_entry, self.serial, str(report))
@@ -247,6 +250,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         if data is None:
             return
         previous = self.data
+        self.last_read = dt_util.utcnow()
         self.async_set_updated_data(data)
         if isinstance(notification, LockStatusChange):
             self.activity.status_changed(notification, previous)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -33,6 +34,9 @@ class TedeeSensorDescription(SensorEntityDescription):
 
     value: Callable[[TedeeBluetoothCoordinator], int | str | None]
     always_available: bool = False
+    attributes: Callable[[TedeeBluetoothCoordinator], dict[str, Any] | None] = (
+        lambda _c: None
+    )
 
 
 SENSORS: tuple[TedeeSensorDescription, ...] = (
@@ -51,6 +55,14 @@ SENSORS: tuple[TedeeSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value=lambda c: c.connection_status.value,
         always_available=True,  # automations react to alerts while the lock is away
+        # On demand, how fresh the state is: when it was last read. (Always
+        # connected, the state is pushed; an attribute that changed with every
+        # keep-alive would only fill the recorder.)
+        attributes=lambda c: (
+            None
+            if c.always_connected
+            else {"last_read": c.last_read.isoformat() if c.last_read else None}
+        ),
     ),
     TedeeSensorDescription(
         key="signal_strength",
@@ -99,3 +111,8 @@ class TedeeSensor(TedeeBluetoothEntity, SensorEntity):
     def native_value(self) -> int | str | None:
         """Current value."""
         return self.entity_description.value(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The connection status says when the lock was last read."""
+        return self.entity_description.attributes(self.coordinator)

@@ -387,7 +387,12 @@ class TedeeSession:
         if self.phase is Phase.ESTABLISHED:
             self.phase = Phase.IDLE
         if self.status is ConnectionStatus.CONNECTED:
-            self._set_status(ConnectionStatus.DISCONNECTED)
+            # On demand, letting go is the plan, not a fault.
+            self._set_status(
+                ConnectionStatus.DISCONNECTED
+                if self.always_connected
+                else ConnectionStatus.IDLE
+            )
 
     def _start_linger(self) -> None:
         """On demand: stay connected a while after a command, to see it finish."""

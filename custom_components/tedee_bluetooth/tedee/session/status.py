@@ -17,3 +17,4 @@ class ConnectionStatus(StrEnum):
     NOT_REGISTERED = "not_registered"
     NO_CONNECTION_SLOT = "no_connection_slot"
     CLOCK_SKEW = "clock_skew"  # the lock refuses our time: the clocks disagree
+    IDLE = "idle"  # on demand: let go on purpose after a poll or command
