@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import subprocess
 
 from aiohttp.test_utils import TestClient, TestServer
 import pytest
@@ -71,3 +72,19 @@ def test_battery_charger_and_door_survive_a_restart(tmp_path: Path) -> None:
     assert load_hallway(tmp_path / "missing.json") == {}  # the first run
     before.shutdown()
     after.shutdown()
+
+
+def test_develop_explains_its_options() -> None:
+    """A newcomer's first question is answered, and nothing is started for it."""
+    script = Path(__file__).parent.parent / "scripts" / "develop"
+    done = subprocess.run(
+        ["bash", str(script), "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    for option in ("--locks N", "--newest", "--port N", "--cloud-port N", "--config"):
+        assert option in done.stdout
+    wrong = subprocess.run(
+        ["bash", str(script), "--bogus"], capture_output=True, text=True, check=False
+    )
+    assert wrong.returncode == 2
+    assert "scripts/develop --help" in wrong.stderr
