@@ -18,7 +18,7 @@ from custom_components.tedee_bluetooth.const import (
     EVENT_ACTIVITY,
 )
 
-from .ha_fixtures import LOCK, Sim, jump, settle
+from .ha_fixtures import LOCK, Sim, jump, settle, watch_states
 from .test_activity_who import watch_events
 from .test_config_flow import configure, start
 from .world import KEY
@@ -182,3 +182,30 @@ async def test_always_connected_has_no_last_read_to_churn(
     status = hass.states.get("sensor.front_door_connection_status")
     assert status.state == "connected"
     assert "last_read" not in status.attributes
+
+
+async def test_a_reload_writes_no_unknown_on_the_way_back(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Battery, charging and the door come back with their last values at once."""
+    sim.lock.config.has_door_sensor = True
+    entry = await sim.setup()
+    sim.lock.set_door(door_open=True)
+    sim.lock.set_charging(True)
+    await settle(hass, 1)
+    entities = [
+        "sensor.front_door_battery",
+        "binary_sensor.front_door_charging",
+        "binary_sensor.front_door_door",
+    ]
+    seen = {e: watch_states(hass, e) for e in entities}
+    fired = []
+    hass.bus.async_listen(EVENT_ACTIVITY, fired.append)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass, 5)
+    assert seen == {
+        "sensor.front_door_battery": ["unavailable", "87"],
+        "binary_sensor.front_door_charging": ["unavailable", "on"],
+        "binary_sensor.front_door_door": ["unavailable", "on"],
+    }
+    assert fired == []  # nothing happened at the lock

@@ -51,7 +51,7 @@ async def async_setup_entry(
 ) -> None:
     """Charging always; the door once the lock reports a door sensor."""
     coordinator = entry.runtime_data
-    async_add_entities([TedeeBinarySensor(coordinator, CHARGING)])
+    async_add_entities([TedeeChargingSensor(coordinator, CHARGING)])
     door_added = False
 
     @callback
@@ -86,6 +86,18 @@ class TedeeBinarySensor(TedeeBluetoothEntity, BinarySensorEntity):
         return self.entity_description.value(self.coordinator.data)
 
 
+class TedeeChargingSensor(TedeeBinarySensor, RestoreEntity):
+    """Charging: after a reload, the last value until the lock is read."""
+
+    async def async_added_to_hass(self) -> None:
+        """Take the last known value (battery is read just after the state)."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None:
+            charging = {STATE_ON: True, STATE_OFF: False}.get(last.state)
+            if charging is not None:
+                self.coordinator.restore(charging=charging)
+
+
 class TedeeDoorSensor(TedeeBinarySensor, RestoreEntity):
     """The door: the lock reports it only when it changes, so the last is kept.
 
@@ -103,8 +115,8 @@ class TedeeDoorSensor(TedeeBinarySensor, RestoreEntity):
             if self._restored is not None:
                 # What the next door report is compared with: a report of the
                 # same position is no movement.
-                self.coordinator.restore_door(
-                    DoorState.OPEN if self._restored else DoorState.CLOSED
+                self.coordinator.restore(
+                    door=DoorState.OPEN if self._restored else DoorState.CLOSED
                 )
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -263,10 +263,15 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             )
 
     @callback
-    def restore_door(self, door: DoorState) -> None:
-        """The door position from before a reload or restart, until a report."""
-        if self.data.door is None:
-            self.data = dataclasses.replace(self.data, door=door)
+    def restore(self, **last: Any) -> None:
+        """Values from before a reload or restart, until the lock reports them.
+
+        So an entity comes back with its last value in one write (no "unknown"
+        on the way), and the next report is compared with it.
+        """
+        fresh = {k: v for k, v in last.items() if getattr(self.data, k) is None}
+        if fresh:
+            self.data = dataclasses.replace(self.data, **fresh)
 
     @callback
     def _announce(self, event: ActivityEvent) -> None:

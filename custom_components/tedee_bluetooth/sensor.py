@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -84,7 +85,10 @@ async def async_setup_entry(
 ) -> None:
     """All sensors of a lock."""
     async_add_entities(
-        TedeeSensor(entry.runtime_data, description) for description in SENSORS
+        (TedeeBatterySensor if description.key == "battery" else TedeeSensor)(
+            entry.runtime_data, description
+        )
+        for description in SENSORS
     )
 
 
@@ -116,3 +120,14 @@ class TedeeSensor(TedeeBluetoothEntity, SensorEntity):
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """The connection status says when the lock was last read."""
         return self.entity_description.attributes(self.coordinator)
+
+
+class TedeeBatterySensor(TedeeSensor, RestoreSensor):
+    """The battery: after a reload, the last level until the lock is read."""
+
+    async def async_added_to_hass(self) -> None:
+        """Take the last known level (it is read just after the state)."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and isinstance(last.native_value, int | float):
+            self.coordinator.restore(battery=int(last.native_value))
