@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.translation import async_get_translations
@@ -111,6 +111,18 @@ async def _logbook_lines(hass: HomeAssistant, language: str) -> list[str]:
 FIRED: dict[HomeAssistant, list[Event]] = {}
 
 
+def listen_activity(hass: HomeAssistant) -> list[Event]:
+    """Every activity bus event from now on, recorded in the loop as it fires."""
+    fired: list[Event] = []
+
+    @callback
+    def _record(event: Event) -> None:
+        fired.append(event)
+
+    hass.bus.async_listen(EVENT_ACTIVITY, _record)
+    return fired
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
@@ -139,8 +151,7 @@ async def test_the_logbook_says_who_and_how(
     await sim.setup()
     sim.lock.set_door(door_open=False)
     await settle(hass, 1)
-    FIRED[hass] = []
-    hass.bus.async_listen(EVENT_ACTIVITY, FIRED[hass].append)
+    FIRED[hass] = listen_activity(hass)
     sim.lock.set_door(door_open=True)
     await settle(hass, 1)
     sim.lock.press_button()
@@ -199,8 +210,7 @@ async def test_a_reload_writes_no_unknown_on_the_way_back(
         "binary_sensor.front_door_door",
     ]
     seen = {e: watch_states(hass, e) for e in entities}
-    fired = []
-    hass.bus.async_listen(EVENT_ACTIVITY, fired.append)
+    fired = listen_activity(hass)
     await hass.config_entries.async_reload(entry.entry_id)
     await settle(hass, 5)
     assert seen == {
