@@ -125,3 +125,15 @@ async def test_each_real_event_fires_once_and_nothing_else_does(
     assert fired[-1] == "door_opened"
     assert len(fired) == 5
     assert Command.LOCK in [op for op, _ in sim.lock.executed]
+
+
+async def test_the_first_door_movement_after_pairing_fires(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Nothing known about the door yet: the sensor's own report still counts."""
+    sim.lock.config.has_door_sensor = True
+    entry = await sim.setup()
+    fired = await _automations(hass, _device_id(hass, entry), TRIGGER_TYPES)
+    sim.lock.set_door(door_open=True)
+    await settle(hass, 1)
+    assert fired == ["door_opened"]

@@ -56,6 +56,7 @@ from .tedee import (
     TedeeError,
     TedeeLockClient,
     TedeeSession,
+    Trigger,
     UnlockParam,
     VersionReport,
     bleak_connector,
@@ -254,7 +255,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.async_set_updated_data(data)
         if isinstance(notification, LockStatusChange):
             self.activity.status_changed(notification, previous)
-            self._door_moved(previous.door, data.door)
+            self._door_moved(previous.door, notification)
         entry = self.config_entry
         if data.has_door_sensor and not entry.data.get(CONF_HAS_DOOR_SENSOR):
             # Kept in the entry, so the door entity exists again after a reload.
@@ -290,13 +291,19 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         )
 
     @callback
-    def _door_moved(self, previous: DoorState | None, door: DoorState | None) -> None:
+    def _door_moved(self, previous: DoorState | None, change: LockStatusChange) -> None:
         """The door sensor reports a real movement: from open to closed or back.
 
-        Not from "not known yet" (after a reload or restart): that is no movement.
+        A report the door sensor itself sent (its trigger) is a movement; any
+        other report counts only where the door was known before and differs
+        (a lock report after a reload says where the door is, not that it moved).
         """
+        door = change.door
         known = (DoorState.OPEN, DoorState.CLOSED)
-        if previous in known and door in known and door is not previous:
+        moved = door is not previous and (
+            change.trigger == Trigger.DOOR_SENSOR or previous in known
+        )
+        if door in known and moved:
             self._announce(
                 ActivityEvent(
                     "door_opened" if door is DoorState.OPEN else "door_closed",
