@@ -169,6 +169,10 @@ async def test_the_logbook_falls_back_to_english_then_to_the_type(
     hass.config.language = "fr"  # not translated: English
     assert logbook.describe(hass, {"type": "locked_button"}) == "Locked with the button"
     assert logbook.describe(hass, {"type": "something_new"}) == "something new"
+    assert logbook.icon("door_opened") == "mdi:door-open"
+    assert logbook.icon("unlocked_button") == "mdi:lock-open-variant"
+    assert logbook.icon("locked_remote") == "mdi:lock"
+    assert logbook.icon("something_new") == "mdi:history"
 
 
 async def test_on_demand_says_idle_and_when_the_state_was_read(

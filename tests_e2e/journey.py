@@ -207,6 +207,7 @@ def main() -> int:
                 living = LivingWithIt(page, url, journey.shot)
                 living.activity_says_who()
                 living.automation_in_the_ui()
+                living.door_trigger_and_logbook()
                 living.out_of_range_and_back()
                 living.reauthentication()
                 living.restart_from_the_ui()

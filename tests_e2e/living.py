@@ -37,6 +37,20 @@ actions:
       message: "{{ trigger.to_state.attributes.event_type }}"
 mode: queued
 """
+DOOR_AUTOMATION_YAML = """alias: Front door opened
+description: Made in the browser test from the device trigger
+triggers:
+  - trigger: device
+    domain: tedee_bluetooth
+    device_id: {device_id}
+    type: door_opened
+actions:
+  - action: persistent_notification.create
+    data:
+      title: Front door
+      message: The door was opened
+mode: queued
+"""
 
 
 class LivingWithIt:
@@ -123,8 +137,8 @@ class LivingWithIt:
             expect(row.get_by_text(text)).to_be_visible()
         self.shot("activity-says-who")
 
-    def automation_in_the_ui(self) -> None:
-        """Made in the editor; fires once per button press, not on a reload."""
+    def save_automation(self, yaml: str, name: str, shot: str) -> str:
+        """Written in the editor's YAML mode and saved; the automation's id."""
         page = self.page
         page.goto(f"{self.url}/config/automation/edit/new")
         expect(page.get_by_role("button", name="Add trigger")).to_be_visible()
@@ -134,34 +148,74 @@ class LivingWithIt:
         expect(editor).to_be_visible(timeout=STEP_TIMEOUT_MS)
         editor.click()
         page.keyboard.press("Control+a")
-        page.keyboard.insert_text(AUTOMATION_YAML)
-        self.shot("automation-yaml")
+        page.keyboard.insert_text(yaml)
+        self.shot(shot)
         page.get_by_role("button", name="Save").first.click()
         # The first save asks for the name. The dialog's fields are slotted, so they
         # are found from the page; its button ("Rename" in 2025.4, "Save" later)
         # comes after the editor's own Save button.
         expect(page.get_by_role("textbox", name=re.compile("^Name"))).to_have_value(
-            "Button pressed at the front door", timeout=STEP_TIMEOUT_MS
+            name, timeout=STEP_TIMEOUT_MS
         )
         page.get_by_role("button", name=re.compile("^(Rename|Save)$")).last.click()
         page.wait_for_url(re.compile(r"/config/automation/edit/(?!new)[^/]+$"))
-        automation_id = page.url.rsplit("/", 1)[1]
-        self.shot("automation-saved")
+        return page.url.rsplit("/", 1)[1]
+
+    def reload_and_wait(self) -> None:
+        """Reload the lock's entry: its entities go unavailable and come back."""
         self.record_states(ACTIVITY)
+        self.action("homeassistant", "reload_config_entry", {"entity_id": LOCK})
+        self.page.wait_for_function(
+            "() => window.__states.includes('unavailable')"
+            " && window.__states.at(-1) !== 'unavailable'",
+            timeout=STEP_TIMEOUT_MS,
+        )
+        self.wait_state(STATUS, "connected", 60)
+        self.page.wait_for_timeout(3000)  # what a reload would trigger, it has by now
+
+    def door_trigger_and_logbook(self) -> None:
+        """The device trigger "door opened": once per opening, not on a reload.
+
+        Then the logbook says what happened, in words a user reads.
+        """
+        page = self.page
+        device_id = page.evaluate(f"(id) => {HASS}.entities[id].device_id", LOCK)
+        automation_id = self.save_automation(
+            DOOR_AUTOMATION_YAML.format(device_id=device_id),
+            "Front door opened",
+            "door-trigger-yaml",
+        )
+        self.action("tedee_sim", "open_door")
+        deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+        while self.runs(automation_id) == 0:
+            assert time.monotonic() < deadline, "the door trigger never fired"
+            page.wait_for_timeout(200)
+        self.reload_and_wait()
+        assert self.runs(automation_id) == 1, "the door trigger fired on a reload"
+        self.action("tedee_sim", "close_door")
+        page.goto(f"{self.url}/logbook")
+        expect(page.get_by_text("Door opened (door sensor)").first).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
+        expect(page.get_by_text("Door closed (door sensor)").first).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
+        self.shot("door-trigger-once-and-the-logbook")
+
+    def automation_in_the_ui(self) -> None:
+        """Made in the editor; fires once per button press, not on a reload."""
+        page = self.page
+        automation_id = self.save_automation(
+            AUTOMATION_YAML, "Button pressed at the front door", "automation-yaml"
+        )
+        self.shot("automation-saved")
         self.action("tedee_sim", "press_button")
         deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
         while self.runs(automation_id) == 0:
             assert time.monotonic() < deadline, "the automation never ran"
             page.wait_for_timeout(200)
         # A reload makes the activity entity unavailable and brings it back.
-        self.action("homeassistant", "reload_config_entry", {"entity_id": LOCK})
-        page.wait_for_function(
-            "() => window.__states.includes('unavailable')"
-            " && window.__states.at(-1) !== 'unavailable'",
-            timeout=STEP_TIMEOUT_MS,
-        )
-        self.wait_state(STATUS, "connected", 60)
-        page.wait_for_timeout(3000)  # anything the reload would trigger, it has by now
+        self.reload_and_wait()
         assert self.runs(automation_id) == 1, "the automation ran again on reload"
         # What the user sees: one notification from it, not two.
         page.locator("ha-sidebar").get_by_text("Notifications", exact=True).click()

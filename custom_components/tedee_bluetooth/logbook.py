@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
@@ -36,9 +37,25 @@ def async_describe_events(
         return {
             LOGBOOK_ENTRY_NAME: str(data.get("name") or "Tedee"),
             LOGBOOK_ENTRY_MESSAGE: describe(hass, data),
+            LOGBOOK_ENTRY_ICON: icon(str(data.get("type", ""))),
         }
 
     async_describe_event(DOMAIN, EVENT_ACTIVITY, _describe)
+
+
+_ICONS = (
+    ("door_opened", "mdi:door-open"),
+    ("door_closed", "mdi:door-closed"),
+    ("jammed", "mdi:lock-alert"),
+    ("unlocked", "mdi:lock-open-variant"),
+    ("locked", "mdi:lock"),
+    ("opened", "mdi:door-open"),
+)
+
+
+def icon(kind: str) -> str:
+    """An icon for the line: the door, the bolt, or the lock's activity."""
+    return next((i for prefix, i in _ICONS if kind.startswith(prefix)), "mdi:history")
 
 
 def describe(hass: HomeAssistant, data: Mapping[str, Any]) -> str:
