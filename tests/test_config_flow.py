@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.bluetooth import async_discovered_service_info
-from homeassistant.config_entries import SOURCE_BLUETOOTH, SOURCE_USER, ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import (
+    EVENT_FLOW_DISCOVERED,
+    SOURCE_BLUETOOTH,
+    SOURCE_USER,
+    ConfigEntryState,
+)
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
@@ -584,3 +589,30 @@ async def test_one_deleted_key_one_question(hass: HomeAssistant, sim: Sim) -> No
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     assert {front.state, other.state} == {ConfigEntryState.LOADED}
     assert other.runtime_data.personal_key_snapshot == "new-key"
+
+
+async def test_pairing_a_discovered_lock_another_way_refreshes_the_discovered_list(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The frontend refetches discovered dialogs on this event: a stale card goes."""
+    await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_BLUETOOTH}, data=discovery(hass, sim)
+    )
+    assert len(hass.config_entries.flow.async_progress_by_handler(DOMAIN)) == 1
+    seen: list[int] = []
+
+    @callback
+    def _refetch(_event: Event) -> None:
+        # What the frontend would fetch now: the discovery is gone.
+        flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        seen.append(sum(f["context"]["source"] == SOURCE_BLUETOOTH for f in flows))
+
+    hass.bus.async_listen(EVENT_FLOW_DISCOVERED, _refetch)
+    result = await configure(
+        hass, (await start(hass))["flow_id"], {CONF_PERSONAL_KEY: KEY}
+    )
+    result = await configure(
+        hass, result["flow_id"], {CONF_SERIAL: sim.lock.config.serial}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert seen and seen[-1] == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import EVENT_FLOW_DISCOVERED, ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -53,6 +53,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> boo
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    # Creating this entry ended the other setup dialogs of this lock (a
+    # "Discovered" card among them). The 2025 frontends refresh that list only
+    # on this event, so say it, or the card stays and its Add fails.
+    hass.bus.async_fire(EVENT_FLOW_DISCOVERED)
     return True
 
 
