@@ -489,18 +489,9 @@ class TedeeSession:
             command_timeout=self.config.command_timeout,
             on_notification=self._on_notification,
             on_lost=self._on_session_lost,
-            set_status=self._attempt_status,
+            set_status=self._outage.attempt_status,
             connect_timeout=self.config.connect_timeout,
         )
-
-    def _attempt_status(self, status: ConnectionStatus) -> None:
-        """A re-check of a lock that is not registered changes nothing until it works."""
-        if self.status is ConnectionStatus.NOT_REGISTERED and status in (
-            ConnectionStatus.CONNECTING,
-            ConnectionStatus.DISCONNECTED,
-        ):
-            return
-        self._outage.attempt_status(status)
 
     async def _signed_time(self) -> tuple[bytes, bytes]:
         try:

@@ -36,8 +36,13 @@ class Outage:
         self.retrying = False
 
     def attempt_status(self, status: ConnectionStatus) -> None:
-        """What an attempt reports, unless it is only a retry going on."""
-        if self.retrying and status in (
+        """What an attempt reports, unless it is only a retry going on.
+
+        The re-check of a lock that is not registered is a retry too: nothing
+        changes until it works.
+        """
+        quiet = self.retrying or self._status() is ConnectionStatus.NOT_REGISTERED
+        if quiet and status in (
             ConnectionStatus.CONNECTING,
             ConnectionStatus.DISCONNECTED,
         ):
