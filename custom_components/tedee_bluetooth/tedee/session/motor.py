@@ -82,11 +82,7 @@ class Motor:
             if self.jammed or (moved and self._still.is_set()):
                 return self.jammed
             until = deadline if moved else min(deadline, loop.time() + MOVE_REPORT_WAIT)
-            self._reported.clear()
-            try:
-                async with asyncio.timeout_at(until):
-                    await self._reported.wait()
-            except TimeoutError:
+            if not await self._async_next_report(until):
                 return None
 
     async def async_open(
@@ -110,13 +106,19 @@ class Motor:
         """After UNLOCK: whether the lock reached UNLOCKED (or pulled) in time."""
         moved = self.state in MOVING_STATES
         while not (self._pulled or (moved and self.state is LockState.UNLOCKED)):
-            self._reported.clear()
-            try:
-                async with asyncio.timeout_at(deadline):
-                    await self._reported.wait()
-            except TimeoutError:
+            if not await self._async_next_report(deadline):
                 return False
             moved = moved or self.state in MOVING_STATES
+        return True
+
+    async def _async_next_report(self, until: float) -> bool:
+        """Wait for the lock's next state report; False if none came by ``until``."""
+        self._reported.clear()
+        try:
+            async with asyncio.timeout_at(until):
+                await self._reported.wait()
+        except TimeoutError:
+            return False
         return True
 
     async def _async_pull_by(self, client: TedeeLockClient, deadline: float) -> None:
