@@ -618,7 +618,6 @@ class TedeeSession:
                 ConnectionStatus.OUT_OF_RANGE,
             )
             and self.phase is Phase.IDLE
-            and not self._scheduler.pending
         ):
             # Out of range, the next advertisement (not a timer) brings it back.
             self._schedule(0.0)
