@@ -127,6 +127,10 @@ class CloudState:
             )
         return self.accounts[name]
 
+    def add_user(self, account: str, user_name: str, user_id: int) -> None:
+        """Someone else in the household, with an account (and a keypad PIN) of their own."""
+        self.accounts[account] = Account(user_id=user_id, user_name=user_name)
+
     def add_activity(
         self, device_id: int, account: str | None, event: int, at: float | None = None
     ) -> None:
@@ -479,6 +483,18 @@ def main(argv: list[str] | None = None) -> None:
             type=spec.type,
             device_public_point=point_of(spec.identity_key),
         )
+    if specs:
+        from .demo import KEYPAD_USER_ID, KEYPAD_USER_NAME
+
+        # Anna uses the keypad: the activity list has named her since yesterday.
+        state.add_user("anna", KEYPAD_USER_NAME, KEYPAD_USER_ID)
+        for spec in specs:
+            state.add_activity(
+                spec.device_id,
+                "anna",
+                cloud_activity.UNLOCK_BY_PIN,
+                state.clock() - 86400,
+            )
     asyncio.run(_serve(make_app(state), args.host, args.port))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 SCOPE = "DeviceActivity.Read"
 MAX_ELEMENTS = 200
 UNLOCKED_REMOTE = 0x21
+UNLOCK_BY_PIN = 0x3D
 
 
 @dataclass(frozen=True, slots=True)

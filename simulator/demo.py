@@ -29,6 +29,11 @@ NAMES = [
 ]
 
 
+# The household member who uses the demo locks' keypads.
+KEYPAD_USER_ID = 1002
+KEYPAD_USER_NAME = "Anna"
+
+
 @dataclass
 class LockSpec:
     """Who a demo lock is."""

@@ -519,6 +519,7 @@ class SimulatedLock:
         actor: Actor,
         *,
         pull_after: bool = False,
+        logged: tuple[Event, int, str | None] | None = None,
     ) -> None:
         self._set_state(moving, Status.OK, trigger, actor)
         jam, self.jam_next = self.jam_next, False
@@ -529,7 +530,11 @@ class SimulatedLock:
                 self.record_event(Event.JAMMED, actor.user_id)
                 return
             self._set_state(target, Status.OK, trigger, actor)
-            self.record_event(_event_for(target, trigger), actor.user_id)
+            if logged is None:
+                self.record_event(_event_for(target, trigger), actor.user_id)
+            else:
+                event, user_id, alias = logged
+                self.record_event(event, user_id, pin_alias=alias)
             if pull_after:
                 self._start_pull(trigger, actor)
 
@@ -640,6 +645,24 @@ class SimulatedLock:
             )
         else:
             self._start_move(State.LOCKING, State.LOCKED, Cause.BUTTON, NOBODY)
+
+    def keypad_unlock(self, user_id: int, pin_alias: str) -> None:
+        """Someone types their PIN on the paired keypad: the lock unlocks.
+
+        The keypad reaches the lock over Bluetooth like a remote, so the status
+        change carries the remote trigger; the log says who, by the PIN's owner
+        and alias (PROTOCOL.md section 7, UnlockByPin).
+        """
+        if self.moving or self.state != State.LOCKED:
+            return
+        self._start_move(
+            State.UNLOCKING,
+            State.UNLOCKED,
+            Cause.REMOTE,
+            NOBODY,
+            pull_after=self.config.auto_pull,
+            logged=(Event.UNLOCK_BY_PIN, user_id, pin_alias),
+        )
 
     def operated_elsewhere(self, opcode: int, actor: Actor) -> int:
         """Another phone, on a link of its own, sends LOCK, UNLOCK or PULL_SPRING.

@@ -119,6 +119,37 @@ async def test_a_remote_operation_waits_for_its_record_no_longer_than_the_bound(
     assert len(events) == 1  # ... and does not fire a second time
 
 
+async def test_a_keypad_unlock_fires_once_as_the_keypad_naming_the_pin_owner(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Live, a keypad unlock looks like any remote one; its record says keypad, and whose PIN."""
+    guest = add_guest(sim)
+    # The guest's PIN unlocked the lock before, so the cloud's list names them.
+    sim.world.cloud.add_activity(
+        sim.lock.config.device_id, "guest", cloud_activity.UNLOCK_BY_PIN
+    )
+    events = await set_up_and_watch(hass, sim)
+    sim.lock.keypad_unlock(guest, "Guest")
+    await settle(hass, WHO_WAIT + 5)
+    assert [e["event_type"] for e in events] == ["unlocked_keypad"]
+    assert who(events[0]) == (guest, "Guest User")
+    assert sim.lock.logs == []
+
+
+async def test_a_keypad_record_after_the_bound_does_not_fire_a_second_time(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    events = await set_up_and_watch(hass, sim)
+    sim.lock.faults.logs_busy = 10**6
+    sim.lock.keypad_unlock(1001, "Owner")
+    await settle(hass, WHO_WAIT + 1)
+    assert [e["event_type"] for e in events] == ["unlocked_remote"]  # how, as seen live
+    sim.lock.faults.logs_busy = 0
+    await settle(hass, 2)
+    assert sim.lock.logs == []
+    assert len(events) == 1
+
+
 async def test_button_and_auto_lock_fire_at_once_without_a_user(
     hass: HomeAssistant, sim: Sim
 ) -> None:

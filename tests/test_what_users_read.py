@@ -109,6 +109,7 @@ async def _logbook_lines(hass: HomeAssistant, language: str) -> list[str]:
 
 
 FIRED: dict[HomeAssistant, list[Event]] = {}
+ANNA = 1002  # a household member's user id
 
 
 def listen_activity(hass: HomeAssistant) -> list[Event]:
@@ -132,6 +133,7 @@ def listen_activity(hass: HomeAssistant) -> list[Event]:
                 "Front door: Door opened (door sensor)",
                 "Front door: Unlocked with the button",
                 "Front door: Locked remotely (Acct User)",
+                "Front door: Unlocked with the keypad (Anna)",
             ],
         ),
         (
@@ -140,6 +142,7 @@ def listen_activity(hass: HomeAssistant) -> list[Event]:
                 "Front door: Tür geöffnet (Türsensor)",
                 "Front door: Mit der Taste aufgeschlossen",
                 "Front door: Aus der Ferne abgeschlossen (Acct User)",
+                "Front door: Mit dem Keypad aufgeschlossen (Anna)",
             ],
         ),
     ],
@@ -148,6 +151,9 @@ async def test_the_logbook_says_who_and_how(
     hass: HomeAssistant, sim: Sim, language: str, expected: list[str]
 ) -> None:
     sim.lock.config.has_door_sensor = True
+    # Anna, who has a PIN, is in the lock's activity list: the cloud names her.
+    sim.world.cloud.add_user("anna", "Anna", ANNA)
+    sim.world.cloud.add_activity(sim.lock.config.device_id, "anna", 0x3D)
     await sim.setup()
     sim.lock.set_door(door_open=False)
     await settle(hass, 1)
@@ -157,6 +163,8 @@ async def test_the_logbook_says_who_and_how(
     sim.lock.press_button()
     await settle(hass, 2)
     await hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
+    await settle(hass, 12)
+    sim.lock.keypad_unlock(ANNA, "Anna")
     await settle(hass, 12)
     assert await _logbook_lines(hass, language) == expected
     del FIRED[hass]

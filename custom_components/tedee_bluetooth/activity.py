@@ -6,9 +6,11 @@ list names too. (The live notification's 4-byte id is undocumented, so it is not
 shown as a user.) So:
 
 - a live operation that has no user (button, knob, auto-lock, a jam) fires at once;
-- a live *remote* operation (an app, a bridge, Home Assistant) waits up to
-  ``WHO_WAIT`` for its log record and fires once, with the user it names, or
-  without one when the record does not come in time;
+- a live *remote* operation (an app, a bridge, Home Assistant, the keypad,
+  HomeKit: all reach the lock over a link and carry the same trigger) waits up
+  to ``WHO_WAIT`` for its log record and fires once, as the record says how and
+  who (``unlocked_keypad`` by Anna), or as seen live, without a user, when the
+  record does not come in time;
 - a logged operation that was not seen live fires with its user;
 - a logged operation already fired live within ``LIVE_EVENT_MEMORY`` is not
   fired twice.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -100,6 +102,8 @@ class ActivityFeed:
                 self._fire(event.by(user_id, self._name(user_id)))
             elif live.waiting is not None:
                 live.waiting()
+                # The record knows how: the keypad, HomeKit or an app.
+                live.event = replace(live.event, event_type=event.event_type)
                 self._fire_waiting(live, user_id)
 
     @callback
@@ -120,11 +124,11 @@ class ActivityFeed:
     def _name(self, user_id: int | None) -> str | None:
         return None if user_id is None else self._names(user_id)
 
-    def _consume_live(self, event_type: str, now: float) -> _Live | None:
-        """The oldest remembered live operation of this type, taken from memory."""
+    def _consume_live(self, logged_type: str, now: float) -> _Live | None:
+        """The oldest remembered live operation this record logs, taken from memory."""
         for live in self._recent_live:
             recent = now - live.seen < LIVE_EVENT_MEMORY
-            if live.event.event_type == event_type and recent:
+            if recent and same_operation(live.event.event_type, logged_type):
                 self._recent_live.remove(live)
                 return live
         return None
@@ -132,3 +136,16 @@ class ActivityFeed:
     def _fire(self, event: ActivityEvent) -> None:
         for listener in list(self._listeners):
             listener(event)
+
+
+# How the log names an operation that arrived over a link; live they are all "remote".
+_OVER_A_LINK = frozenset({"remote", "keypad", "homekit"})
+
+
+def same_operation(live_type: str, logged_type: str) -> bool:
+    """Whether a log record is the operation seen live as ``live_type``."""
+    if live_type == logged_type:
+        return True
+    verb, _, how = live_type.rpartition("_")
+    logged_verb, _, logged_how = logged_type.rpartition("_")
+    return how == "remote" and logged_verb == verb and logged_how in _OVER_A_LINK

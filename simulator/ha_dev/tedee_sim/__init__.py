@@ -2,8 +2,8 @@
 
 A remote scanner (like an ESPHome Bluetooth proxy) advertises the demo locks with
 their lock-service and serial-number UUIDs, and its connections lead into the lock
-simulator. Services act on the lock in the hallway: press its button, jam it, open
-the door, drain the battery. Never shipped to users.
+simulator. Services act on the lock in the hallway: press its button, type a PIN on
+its keypad, jam it, open the door, drain the battery. Never shipped to users.
 """
 
 from __future__ import annotations
@@ -24,7 +24,14 @@ from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
 from simulator.cloud import CONTROL_PREFIX
-from simulator.demo import hallway_path, load, load_hallway, save_hallway
+from simulator.demo import (
+    KEYPAD_USER_ID,
+    KEYPAD_USER_NAME,
+    hallway_path,
+    load,
+    load_hallway,
+    save_hallway,
+)
 from simulator.ha_bridge import SimulatorScanner
 from simulator.lock import LockConfig, SimulatedLock
 from simulator.wire import Door
@@ -126,6 +133,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
     actions = {
         "press_button": lambda lock, call: lock.press_button(),
+        "keypad_unlock": lambda lock, call: lock.keypad_unlock(
+            KEYPAD_USER_ID, KEYPAD_USER_NAME
+        ),
         "jam_next": lambda lock, call: setattr(lock, "jam_next", True),
         "open_door": lambda lock, call: lock.set_door(door_open=True),
         "close_door": lambda lock, call: lock.set_door(door_open=False),
