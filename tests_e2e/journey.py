@@ -109,9 +109,9 @@ class Journey:
         field.fill(KEY)
         self.shot("enter-key")
         page.get_by_role("button", name="Submit").click()
-        expect(page.get_by_text("In Bluetooth range now: Front door")).to_be_visible(
-            timeout=STEP_TIMEOUT_MS
-        )
+        expect(
+            page.get_by_text("In Bluetooth range now: Front door, Back door")
+        ).to_be_visible(timeout=STEP_TIMEOUT_MS)
         lock = page.get_by_text(re.compile(r"Front door \(\d{8}-\d{6}\)"))
         expect(lock).to_be_visible(timeout=STEP_TIMEOUT_MS)
         lock.click()
@@ -131,6 +131,39 @@ class Journey:
         ).to_be_visible(timeout=STEP_TIMEOUT_MS)
         self.shot("paired")
         page.get_by_role("button", name=re.compile(r"^(Skip and )?[Ff]inish$")).click()
+
+    def german_pick_lock(self) -> None:
+        """The same picker in German, as a user who chose Deutsch in their profile.
+
+        The second demo lock is still unconfigured, so the account's key finds it.
+        """
+        page = self.page
+        page.goto(f"{self.url}/profile/general")
+        # What the profile's language picker sends when Deutsch is chosen.
+        page.locator("home-assistant").evaluate(
+            "(el) => el.dispatchEvent(new CustomEvent('hass-language-select',"
+            " {detail: 'de', bubbles: true, composed: true}))"
+        )
+        expect(page.get_by_text("Sprache").first).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        page.goto(
+            f"{self.url}/config/integrations/dashboard/add?domain=tedee_bluetooth"
+        )
+        # "Möchtest du Tedee Bluetooth einrichten?", then the user path, not the
+        # discovered Back door.
+        page.get_by_role("button", name="OK", exact=True).click()
+        page.get_by_text("Eine weitere Instanz von Tedee Bluetooth einrichten").click()
+        field = page.locator("input[name=personal_access_key]")
+        expect(field).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        field.fill(KEY)
+        field.press("Enter")
+        expect(
+            page.get_by_text("Jetzt in Bluetooth-Reichweite: Back door")
+        ).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        expect(
+            page.get_by_text(re.compile(r"Back door \(\d{8}-\d{6}\)"))
+        ).to_be_visible()
+        self.shot("pick-lock-german")
+        page.keyboard.press("Escape")
 
     def device_page(self) -> None:
         page = self.page
@@ -183,7 +216,8 @@ class Journey:
 
 def main() -> int:
     """Run the journey; 0 on success. ``--newest``: on Home Assistant 2026.2.3."""
-    extra = [arg for arg in sys.argv[1:] if arg == "--newest"]
+    # Two locks: one paired on the way, the other still to pick (in German).
+    extra = ["--locks", "2", *(arg for arg in sys.argv[1:] if arg == "--newest")]
     started = time.monotonic()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
@@ -211,6 +245,7 @@ def main() -> int:
                 living.out_of_range_and_back()
                 living.reauthentication()
                 living.restart_from_the_ui()
+                journey.german_pick_lock()
             except Exception:
                 journey.shot("failure")
                 raise

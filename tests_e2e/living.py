@@ -176,7 +176,8 @@ class LivingWithIt:
     def door_trigger_and_logbook(self) -> None:
         """The device trigger "door opened": once per opening, not on a reload.
 
-        Then the logbook says what happened, in words a user reads.
+        Then the logbook says what happened, in words a user reads: the door, and
+        who unlocked with the keypad.
         """
         page = self.page
         device_id = page.evaluate(f"(id) => {HASS}.entities[id].device_id", LOCK)
@@ -193,7 +194,18 @@ class LivingWithIt:
         self.reload_and_wait()
         assert self.runs(automation_id) == 1, "the door trigger fired on a reload"
         self.action("tedee_sim", "close_door")
+        # Locked, then Anna types her PIN on the keypad, then locked again.
+        for action, state in (
+            (("lock", "lock", {"entity_id": LOCK}), "locked"),
+            (("tedee_sim", "keypad_unlock", {}), "unlocked"),
+            (("lock", "lock", {"entity_id": LOCK}), "locked"),
+        ):
+            self.action(*action)
+            self.wait_state(LOCK, state, 30)
         page.goto(f"{self.url}/logbook")
+        expect(page.get_by_text("Unlocked with the keypad (Anna)").first).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
         expect(page.get_by_text("Door opened (door sensor)").first).to_be_visible(
             timeout=STEP_TIMEOUT_MS
         )
