@@ -60,6 +60,7 @@ from .scheduler import Scheduler
 from .status import ConnectionStatus
 
 _LOGGER = logging.getLogger(__name__)
+CLOSE_WAIT = 5.0  # seconds a new connect waits for the lost link's close
 
 
 class Phase(Enum):
@@ -121,6 +122,7 @@ class TedeeSession:
         self._connect_lock = asyncio.Lock()
         self._io_lock = asyncio.Lock()  # commands, log fetches, signed time
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._closing: asyncio.Task[Any] | None = None  # a lost link being closed
         self._handshakes: set[asyncio.Task[TedeeLockClient]] = set()
         self._scheduler = Scheduler(self.config, self._wake_up)
         self._availability = Availability(
@@ -433,6 +435,7 @@ class TedeeSession:
             if self.status is ConnectionStatus.NOT_REGISTERED and not recheck:
                 raise SessionError("not_registered")
             self.phase = Phase.CONNECTING
+            await self._async_closed()
             handshake = asyncio.ensure_future(
                 async_establish(
                     self.name,
@@ -508,7 +511,7 @@ class TedeeSession:
             return
         if self.stopped:
             return  # async_stop closes the current link itself
-        self._spawn(async_quietly(client.disconnect()), "disconnect")
+        self._closing = self._spawn(async_quietly(client.disconnect()), "disconnect")
         self._client = None
         self.phase = Phase.IDLE
         loop_now = asyncio.get_running_loop().time()
@@ -636,11 +639,24 @@ class TedeeSession:
             self.status = status
             self._listener.session_changed()
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+    async def _async_closed(self) -> None:
+        """Wait (briefly) until the last lost link is closed before opening another.
+
+        A proxy answers the close of a link it already lost with "not connected"
+        for that address; sent while the next connect is pending, that answer
+        fails the connect (found on the ESPHome native API path).
+        """
+        closing, self._closing = self._closing, None
+        if closing is not None and not closing.done():
+            await asyncio.wait({closing}, timeout=CLOSE_WAIT)
+
+    def _spawn(
+        self, coro: Coroutine[Any, Any, Any], name: str
+    ) -> asyncio.Task[Any] | None:
         """Start ``coro``, unless the session has stopped (then it never runs)."""
         if self.stopped:
             coro.close()
-            return
+            return None
         if self._spawner is not None:
             task = self._spawner(coro, name)
         else:
@@ -649,3 +665,4 @@ class TedeeSession:
             )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
