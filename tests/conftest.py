@@ -17,6 +17,7 @@ from syrupy.location import PyTestLocation
 
 from custom_components.tedee_bluetooth.tedee import TedeeLockClient
 
+from .esphome_fixtures import proxied  # noqa: F401 - Home Assistant behind proxies
 from .ha_fixtures import sim  # noqa: F401 - the Home Assistant fixture
 from .world import World, make_world
 

@@ -1,0 +1,134 @@
+"""Home Assistant's real esphome integration, against simulated Bluetooth proxies.
+
+Nothing of the direct bridge here: the locks are heard and reached only through
+``EsphomeProxy`` servers on loopback, so every byte passes aioesphomeapi,
+bleak-esphome and habluetooth's slot accounting as it does in a user's home.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from aiohttp.test_utils import TestServer
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tedee_bluetooth import cloud_api
+from custom_components.tedee_bluetooth.const import DOMAIN
+from simulator.cloud import make_app
+from simulator.esphome_proxy import EsphomeProxy, ProxyConfig
+from simulator.ha_dev.tedee_sim.cloud_url import use_simulated_cloud
+from simulator.lock import SimulatedLock
+
+from .ha_fixtures import CLOCK_KEY, clock_of
+from .hass_clock import HassClock
+from .world import ACCOUNT, World, fast_config, make_world
+
+# Real seconds the virtual clock waits for traffic on the proxies' sockets before
+# it jumps to the next timer (loopback answers in well under a millisecond).
+IO_GRACE = 0.002
+
+
+@dataclass
+class Proxied:
+    """The simulated cloud, locks, and ESPHome proxies that reach them."""
+
+    hass: HomeAssistant
+    world: World
+    proxies: list[EsphomeProxy] = field(default_factory=list)
+    entries: dict[str, MockConfigEntry] = field(default_factory=dict)
+    locks: list[SimulatedLock] = field(default_factory=list)
+
+    @property
+    def lock(self) -> SimulatedLock:
+        """The first lock."""
+        return self.world.lock
+
+    async def add_proxy(
+        self, name: str, *, slots: int = 3, hears: dict[int, int] | None = None
+    ) -> EsphomeProxy:
+        """A proxy added to Home Assistant as a user adds one (host and port).
+
+        ``hears``: lock index -> RSSI; by default it hears every lock at -60.
+        """
+        index = len(self.proxies) + 1
+        proxy = EsphomeProxy(
+            ProxyConfig(name=name, mac=f"A0:B7:65:00:00:{index:02X}", slots=slots)
+        )
+        for i, lock in enumerate(self.locks):
+            if hears is None or i in hears:
+                proxy.hear(lock, -60 if hears is None else hears[i])
+        await proxy.start()
+        entry = MockConfigEntry(
+            domain="esphome",
+            title=name,
+            unique_id=proxy.config.mac.lower(),
+            data={
+                "host": "127.0.0.1",
+                "port": proxy.port,
+                "password": "",
+                "noise_psk": "",
+            },
+        )
+        entry.add_to_hass(self.hass)
+        assert await self.hass.config_entries.async_setup(entry.entry_id)
+        assert entry.state is ConfigEntryState.LOADED
+        self.proxies.append(proxy)
+        self.entries[name] = entry
+        return proxy
+
+    def add_lock(self, **config: object) -> SimulatedLock:
+        """Another lock on the same account (in no proxy's range yet)."""
+        lock = SimulatedLock(
+            self.world.cloud.ca.public_key,
+            fast_config(**config),
+            clock=self.world.cloud.clock,
+        )
+        self.world.cloud.add_simulated_lock(ACCOUNT, lock)
+        self.locks.append(lock)
+        return lock
+
+
+@pytest.fixture
+async def proxied(
+    hass: HomeAssistant,
+    enable_custom_integrations: None,  # first: Bluetooth reads the matchers once
+    enable_bluetooth: None,
+    socket_enabled: None,
+    mock_async_zeroconf: object,  # the proxies are added by address, not mDNS
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Proxied]:
+    """The cloud on loopback and one lock; proxies come with ``add_proxy``."""
+    clock = HassClock(hass, monkeypatch)
+    clock.io_grace = IO_GRACE
+    hass.data[CLOCK_KEY] = clock
+    world = make_world()
+    world.cloud.clock = clock.wall
+    world.lock.clock = clock.wall
+    server = TestServer(make_app(world.cloud), host="127.0.0.1")
+    await server.start_server()
+    monkeypatch.setattr(cloud_api, "BASE_URL", cloud_api.BASE_URL)  # restored after
+    use_simulated_cloud(str(server.make_url("/api/v37")))
+    # What the esphome integration depends on; ffmpeg is not installed here.
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(
+        hass, "ffmpeg", {"ffmpeg": {"ffmpeg_bin": "true"}}
+    )
+    proxied = Proxied(hass, world, locks=[world.lock])
+    yield proxied
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        await hass.config_entries.async_unload(entry.entry_id)
+    for entry in proxied.entries.values():
+        await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    for proxy in proxied.proxies:
+        await proxy.stop()
+    for lock in proxied.locks:
+        lock.shutdown()
+    await clock_of(hass).advance(0)
+    await server.close()
+    clock.restore()
