@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import (
+    Context,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 
@@ -231,3 +240,33 @@ async def test_a_reload_writes_no_unknown_on_the_way_back(
         "binary_sensor.front_door_door": ["unavailable", "on"],
     }
     assert fired == []  # nothing happened at the lock
+
+
+async def test_a_move_at_the_lock_is_not_the_last_action_in_the_logbook(
+    hass: HomeAssistant, sim: Sim, hass_admin_user: Any
+) -> None:
+    """A keypad unlock seconds after "lock" from Home Assistant is nobody's action."""
+    await sim.setup()
+    await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    await settle(hass, 1)
+    action = Context(user_id=hass_admin_user.id)
+    await hass.services.async_call(
+        "lock", "lock", {"entity_id": LOCK}, blocking=True, context=action
+    )
+    await settle(hass, 0.5)
+    locked = hass.states.get(LOCK)
+    assert locked.state == "locked"
+    assert locked.context.id == action.id  # our command: the user's action
+    sim.lock.keypad_unlock(ANNA, "Anna")  # 1 s later, well within 5 s
+    seen: list[State] = []
+
+    @callback
+    def _record(event: Event[EventStateChangedData]) -> None:
+        if (new := event.data["new_state"]) is not None:
+            seen.append(new)
+
+    async_track_state_change_event(hass, [LOCK], _record)
+    await settle(hass, 1)
+    assert [s.state for s in seen] == ["unlocking", "unlocked"]
+    assert all(s.context.id != action.id for s in seen)
+    assert all(s.context.user_id is None for s in seen)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from homeassistant.components.lock import LockEntity, LockEntityFeature
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import TedeeConfigEntry
@@ -46,6 +47,28 @@ class TedeeBluetoothLock(TedeeBluetoothEntity, LockEntity):
     def __init__(self, coordinator: Any) -> None:
         """The main entity of the device."""
         super().__init__(coordinator, "lock")
+        self._commands = 0  # our commands in flight
+
+    async def _async_command(self, command: Awaitable[None]) -> None:
+        """Run one of our commands; its state changes carry the action's context."""
+        self._commands += 1
+        try:
+            await command
+        finally:
+            self._commands -= 1
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """A move the lock starts by itself is nobody's action in the logbook.
+
+        Home Assistant keeps the last action's context for a few seconds: without
+        this, a keypad unlock right after "lock" from Home Assistant would read
+        "unlocking triggered by action Lock: Lock".
+        """
+        moving = self._state in (LockState.LOCKING, LockState.UNLOCKING)
+        if moving and not self._commands:
+            self.async_set_context(Context())
+        super()._handle_coordinator_update()
 
     @property
     def supported_features(self) -> LockEntityFeature:
@@ -94,20 +117,20 @@ class TedeeBluetoothLock(TedeeBluetoothEntity, LockEntity):
 
     async def async_lock(self, **kwargs: Any) -> None:
         """Lock the door."""
-        await self.coordinator.async_lock()
+        await self._async_command(self.coordinator.async_lock())
 
     async def async_unlock(self, **kwargs: Any) -> None:
         """Unlock the door."""
-        await self.coordinator.async_unlock()
+        await self._async_command(self.coordinator.async_unlock())
 
     async def async_open(self, **kwargs: Any) -> None:
         """Open the door (pull the spring)."""
-        await self.coordinator.async_open()
+        await self._async_command(self.coordinator.async_open())
 
     async def async_force_lock(self) -> None:
         """Emergency lock: turn until jammed."""
-        await self.coordinator.async_lock(force=True)
+        await self._async_command(self.coordinator.async_lock(force=True))
 
     async def async_force_unlock(self) -> None:
         """Emergency unlock."""
-        await self.coordinator.async_unlock(force=True)
+        await self._async_command(self.coordinator.async_unlock(force=True))
