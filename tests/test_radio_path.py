@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import bleak_retry_connector
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -26,7 +25,7 @@ from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state
 
 
 async def until_status(hass: HomeAssistant, state: str) -> None:
-    """bleak-retry-connector backs off between its attempts in real time."""
+    """Move time until the connection status shows ``state``."""
     await until_state(hass, STATUS, state)
 
 
@@ -34,11 +33,7 @@ async def test_no_free_slot_is_named_and_clears_itself(
     hass: HomeAssistant,
     sim: Sim,
     issue_registry: ir.IssueRegistry,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # bleak-retry-connector waits 4 s of real time between its own attempts when
-    # slots run out; our back-off (virtual, through HA's timers) is under test.
-    monkeypatch.setattr(bleak_retry_connector, "BLEAK_OUT_OF_SLOTS_BACKOFF_TIME", 0.0)
     entry = await sim.setup()
     assert hass.states.get(STATUS).state == "connected"
     issue_id = f"{ISSUE_NO_CONNECTION_SLOT}_{sim.lock.config.serial}"

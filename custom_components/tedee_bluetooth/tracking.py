@@ -59,6 +59,14 @@ class LockTracker:
         """The best connectable path to ``address`` right now."""
         return freshest_device(self._hass, address)
 
+    def reachable(self, address: str) -> bool:
+        """A connectable adapter or proxy that is up hears ``address`` now."""
+        return bool(
+            bluetooth.async_scanner_devices_by_address(
+                self._hass, address, connectable=True
+            )
+        )
+
     def silent_for(self) -> float | None:
         """Seconds since Bluetooth last heard the lock; None if it never did."""
         info = self._last_heard()
