@@ -24,7 +24,7 @@ from simulator.esphome_proxy import EsphomeProxy, ProxyConfig
 from simulator.ha_dev.tedee_sim.cloud_url import use_simulated_cloud
 from simulator.lock import SimulatedLock
 
-from .ha_fixtures import CLOCK_KEY, clock_of
+from .ha_fixtures import CLOCK_KEY, clock_of, entry_data_for
 from .hass_clock import HassClock
 from .world import ACCOUNT, World, fast_config, make_world
 
@@ -49,7 +49,12 @@ class Proxied:
         return self.world.lock
 
     async def add_proxy(
-        self, name: str, *, slots: int = 3, hears: dict[int, int] | None = None
+        self,
+        name: str,
+        *,
+        slots: int = 3,
+        hears: dict[int, int] | None = None,
+        advertise_every: float = 2.0,
     ) -> EsphomeProxy:
         """A proxy added to Home Assistant as a user adds one (host and port).
 
@@ -57,7 +62,12 @@ class Proxied:
         """
         index = len(self.proxies) + 1
         proxy = EsphomeProxy(
-            ProxyConfig(name=name, mac=f"A0:B7:65:00:00:{index:02X}", slots=slots)
+            ProxyConfig(
+                name=name,
+                mac=f"A0:B7:65:00:00:{index:02X}",
+                slots=slots,
+                advertise_every=advertise_every,
+            )
         )
         for i, lock in enumerate(self.locks):
             if hears is None or i in hears:
@@ -80,6 +90,18 @@ class Proxied:
         self.proxies.append(proxy)
         self.entries[name] = entry
         return proxy
+
+    async def setup_lock(self, lock: SimulatedLock) -> MockConfigEntry:
+        """An entry for a lock as pairing would make it, set up."""
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=lock.config.name,
+            unique_id=lock.config.serial,
+            data=entry_data_for(self.world, lock),
+        )
+        entry.add_to_hass(self.hass)
+        await self.hass.config_entries.async_setup(entry.entry_id)
+        return entry
 
     def add_lock(self, **config: object) -> SimulatedLock:
         """Another lock on the same account (in no proxy's range yet)."""

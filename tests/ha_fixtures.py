@@ -38,6 +38,26 @@ from .hass_clock import HassClock
 from .world import ACCOUNT, KEY, World, fast_config, make_world
 
 
+def entry_data_for(world: World, lock: SimulatedLock) -> dict[str, Any]:
+    """Entry data as pairing would store it (key certified by the simulated CA)."""
+    pem, mobile_id, cert, device_key = world.cloud.issue_credentials(
+        ACCOUNT, lock.config.device_id
+    )
+    now = dt_util.utcnow()
+    return {
+        CONF_PERSONAL_KEY: KEY,
+        CONF_LOCK_ID: lock.config.device_id,
+        CONF_SERIAL: lock.config.serial,
+        CONF_LOCK_TYPE: lock.config.type,
+        CONF_MOBILE_ID: mobile_id,
+        CONF_PRIVATE_KEY: pem,
+        CONF_CERTIFICATE: cert,
+        CONF_CERT_EXPIRATION: (now + world.cloud.cert_validity).isoformat(),
+        CONF_CERT_ISSUED: now.isoformat(),
+        CONF_DEVICE_PUBLIC_KEY: device_key,
+    }
+
+
 @dataclass
 class Sim:
     """A simulated cloud (over HTTP) and locks in range of Home Assistant."""
@@ -59,23 +79,7 @@ class Sim:
 
     def entry_data(self, lock: SimulatedLock | None = None) -> dict[str, Any]:
         """Entry data as pairing would store it (key certified by the simulated CA)."""
-        lock = lock or self.lock
-        pem, mobile_id, cert, device_key = self.world.cloud.issue_credentials(
-            ACCOUNT, lock.config.device_id
-        )
-        now = dt_util.utcnow()
-        return {
-            CONF_PERSONAL_KEY: KEY,
-            CONF_LOCK_ID: lock.config.device_id,
-            CONF_SERIAL: lock.config.serial,
-            CONF_LOCK_TYPE: lock.config.type,
-            CONF_MOBILE_ID: mobile_id,
-            CONF_PRIVATE_KEY: pem,
-            CONF_CERTIFICATE: cert,
-            CONF_CERT_EXPIRATION: (now + self.world.cloud.cert_validity).isoformat(),
-            CONF_CERT_ISSUED: now.isoformat(),
-            CONF_DEVICE_PUBLIC_KEY: device_key,
-        }
+        return entry_data_for(self.world, lock or self.lock)
 
     def entry(
         self, options: dict[str, Any] | None = None, lock: SimulatedLock | None = None

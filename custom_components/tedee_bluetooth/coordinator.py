@@ -40,6 +40,7 @@ from .const import (
 from .firmware import firmware_stale, store_firmware
 from .models import ActivityEvent, TedeeLockData
 from .repairs import async_sync_repairs
+from .slots import async_get_broker
 from .tedee import (
     BatteryNotification,
     BatteryReport,
@@ -128,11 +129,14 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         )
         self.activity = ActivityFeed(hass, self.user_names.name_of)
         self.activity.add_listener(self._announce)
+        broker = async_get_broker(hass)
         self.session = TedeeSession(
             entry.title,
             self,
             device=self.tracker.device,
-            connector=bleak_connector(entry.title, self.tracker.freshest),
+            connector=bleak_connector(
+                entry.title, self.tracker.freshest, self.tracker.reachable
+            ),
             credentials=self.certificates.credentials,
             signed_time=self.certificates.async_signed_time,
             renew_certificate=self.certificates.async_renew,
@@ -143,8 +147,12 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 hass, coro, f"{DOMAIN} {self.serial} {name}"
             ),
             silent_for=self.tracker.silent_for,
+            borrow_slot=lambda: broker.async_borrow(self.serial),
         )
         self.session.read_version = firmware_stale(entry)
+        self._leave_broker = broker.add(
+            self.serial, entry.title, lambda: self.tracker.address, self.session
+        )
 
     # -- what the entities read -----------------------------------------------------
 
@@ -196,6 +204,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         await super().async_shutdown()
         self.tracker.stop()
         self.certificates.stop()
+        self._leave_broker()
         await self.session.async_stop()
         self.activity.async_stop()  # after the session: no notification comes now
 

@@ -19,6 +19,10 @@ class SessionConfig:
     no_slot_backoff: tuple[float, ...] = (30.0, 60.0, 120.0, 300.0)
     # The lock refused us (certificate, clock): only a change elsewhere helps.
     refused_backoff: tuple[float, ...] = (60.0, 300.0, 600.0)
+    # A lock that lent its proxy slot to another lock's command (more locks than
+    # slots) waits this long before it takes one back from the lock idle longest:
+    # so every lock holds a slot in turn, and none is starved.
+    slot_hold: float = 300.0
     not_registered_retry: float = 600.0  # look for the lock being added again
     unavailable_grace: float = 30.0
     linger: float = 20.0  # on demand: stay after a command to see it finish

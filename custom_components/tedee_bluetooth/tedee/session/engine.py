@@ -61,6 +61,8 @@ from .status import ConnectionStatus
 
 _LOGGER = logging.getLogger(__name__)
 CLOSE_WAIT = 5.0  # seconds a new connect waits for the lost link's close
+# "Another lock, let go of a slot for me": True once one did.
+BorrowSlot = Callable[[], Awaitable[bool]]
 
 
 class Phase(Enum):
@@ -88,6 +90,7 @@ class TedeeSession:
         registration_changed: Callable[[], Awaitable[bool]] | None = None,
         config: SessionConfig | None = None,
         clock: Callable[[], float] = time.time,
+        borrow_slot: BorrowSlot | None = None,
         spawn: Spawner | None = None,
         silent_for: Callable[[], float | None] = lambda: None,
     ) -> None:
@@ -118,6 +121,10 @@ class TedeeSession:
         self._renew_certificate = renew_certificate
         self._registration_changed = registration_changed or renew_certificate
         self._spawner = spawn
+        self._borrow_slot = borrow_slot
+        self._slotless_since: float | None = None  # no proxy slot free since
+        self._lent = False  # it gave its slot to another lock's command
+        self.last_used = 0.0  # loop time of the last command (for lending)
         self._client: TedeeLockClient | None = None
         self._connect_lock = asyncio.Lock()
         self._io_lock = asyncio.Lock()  # commands, log fetches, signed time
@@ -185,7 +192,8 @@ class TedeeSession:
         """
         self._lease_take()
         try:
-            client = await self._async_connect()
+            # Like a command: a lock set up behind full proxies borrows a slot.
+            client = await self._async_connect_borrowing()
             self._report_state(await client.get_state())
         except BaseException:
             self._leases -= 1
@@ -304,10 +312,11 @@ class TedeeSession:
             deadline = asyncio.get_running_loop().time() + config.command_deadline
         async with self._lease():
             try:
+                self.last_used = asyncio.get_running_loop().time()
                 await async_run_by(
                     deadline,
                     self._io_lock,
-                    self._async_connect,
+                    self._async_connect_borrowing,
                     run,
                     settled=self._motor.async_settled,
                     busy_retry_delay=config.busy_retry_delay,
@@ -477,6 +486,78 @@ class TedeeSession:
             self._availability.up()
             return client
 
+    async def _async_connect_borrowing(
+        self, *, background: bool = False
+    ) -> TedeeLockClient:
+        """Connect; with no free proxy slot, borrow one from an idle lock.
+
+        A command borrows at once. A background reconnect borrows only once this
+        lock has been without a slot for ``slot_hold`` (its turn in the rotation);
+        before that it waits, as it always did.
+        """
+        if background and self._lent and not self._turn_to_borrow():
+            # It gave its slot away: no attempt (and no status change) before
+            # its turn.
+            self._await_turn()
+            raise SessionError("no_connection_slot")
+        try:
+            client = await self._async_connect()
+        except SessionError as err:
+            if err.reason != "no_connection_slot" or self._borrow_slot is None:
+                raise
+            if background and not self._turn_to_borrow():
+                self._await_turn()
+                raise
+            if not await self._borrow_slot():
+                raise
+            _LOGGER.debug("%s: another lock lent its slot", self.name)
+            client = await self._async_connect()
+        self._slotless_since, self._lent = None, False
+        return client
+
+    def _await_turn(self) -> None:
+        """Try again when this lock's turn comes, whatever the back-off says."""
+        if self._slotless_since is not None and not self.stopped:
+            turn = self._slotless_since + self.config.slot_hold
+            wait = turn - asyncio.get_running_loop().time()
+            self._scheduler.at_most(max(0.0, wait))
+
+    def _turn_to_borrow(self) -> bool:
+        now = asyncio.get_running_loop().time()
+        if self._slotless_since is None:
+            self._slotless_since = now
+        return now - self._slotless_since >= self.config.slot_hold
+
+    @property
+    def can_lend_slot(self) -> bool:
+        """Established, always connected, and nothing of its own under way."""
+        return (
+            self.always_connected
+            and self.established
+            and self._leases == 0
+            and not self._io_lock.locked()
+            and not self.stopped
+        )
+
+    async def async_lend_slot(self) -> bool:
+        """Let go of the link so another lock's command gets its proxy slot.
+
+        The status says honestly that this lock now has no slot; its entities
+        keep the last state (as on demand), and it takes a slot back after
+        ``slot_hold``.
+        """
+        if not self.can_lend_slot:
+            return False
+        client, self._client = self._client, None
+        self.phase = Phase.IDLE
+        self._slotless_since, self._lent = asyncio.get_running_loop().time(), True
+        if client is not None:
+            await asyncio.shield(async_quietly(client.disconnect()))
+        _LOGGER.debug("%s: lent its connection slot to another lock", self.name)
+        self._set_status(ConnectionStatus.WAITING_FOR_SLOT)
+        self._schedule(self.config.slot_hold)
+        return True
+
     def _stopped_meanwhile(self) -> bool:
         """Told to stop while we were waiting (a call, so no checker narrows it)."""
         return self.phase is Phase.STOPPED
@@ -589,12 +670,16 @@ class TedeeSession:
                 self._schedule(self.config.not_registered_retry)
                 return
             async with self._lease():
-                client = await self._async_connect(recheck=recheck)
+                if recheck:
+                    client = await self._async_connect(recheck=True)
+                else:
+                    client = await self._async_connect_borrowing(background=True)
                 self._report_state(await client.get_state())
                 await self._async_read_rest(client)
         except TedeeError as err:
             _LOGGER.debug("%s: reconnect failed: %s", self.name, err)
-            self._availability.lost()
+            if not self._lent:  # a lender keeps its last state, as on demand
+                self._availability.lost()
         finally:
             if self.phase is Phase.CONNECTING:
                 self.phase = Phase.IDLE

@@ -39,6 +39,13 @@ class Scheduler:
             self._handle.cancel()
         self._handle = asyncio.get_running_loop().call_later(delay, self._fire)
 
+    def at_most(self, delay: float) -> None:
+        """Wake no later than ``delay`` from now (a pending sooner wake-up stays)."""
+        loop = asyncio.get_running_loop()
+        if self._handle is not None and self._handle.when() <= loop.time() + delay:
+            return
+        self.at(delay, sooner=True)
+
     def retry_delay(self, status: ConnectionStatus) -> float | None:
         """After a failed attempt or a lost session; None: wait for something else."""
         config = self._config

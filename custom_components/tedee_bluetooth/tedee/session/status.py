@@ -18,3 +18,6 @@ class ConnectionStatus(StrEnum):
     NO_CONNECTION_SLOT = "no_connection_slot"
     CLOCK_SKEW = "clock_skew"  # the lock refuses our time: the clocks disagree
     IDLE = "idle"  # on demand: let go on purpose after a poll or command
+    # More always-connected locks than proxy slots: this one lent its slot to
+    # another lock's command and takes one back in turn (keeps its last state).
+    WAITING_FOR_SLOT = "waiting_for_slot"
