@@ -187,6 +187,11 @@ class EsphomeProxy:
             link.conn.drop("out of the proxy's range")
 
     @property
+    def listening(self) -> bool:
+        """Powered on: the API port is open."""
+        return self._server is not None
+
+    @property
     def free(self) -> int:
         """Connection slots free right now."""
         return max(0, self.config.slots - len(self.links))
@@ -617,7 +622,7 @@ class _ApiConnection(asyncio.Protocol):
         return pb.DeviceInfoResponse(
             uses_password=False,
             name=config.name,
-            friendly_name=config.name.replace("-", " ").title(),
+            friendly_name=config.name.replace("bt-proxy-", "Bluetooth proxy "),
             mac_address=config.mac,
             bluetooth_mac_address=config.mac,
             esphome_version=config.esphome_version,

@@ -67,4 +67,6 @@ def test_helper_refuses_anything_but_loopback(
 
 def test_helper_config_accepts_a_loopback_cloud() -> None:
     config = {"state_file": "/tmp/s.json", "cloud_url": "http://127.0.0.1:1/api/v37"}
-    assert CONFIG_SCHEMA({"tedee_sim": config})["tedee_sim"] == config
+    # The demo's radio defaults to the direct bridge; scripts/develop asks for proxies.
+    defaults = {"proxies": 0, "spare_proxies": 0, "proxy_port": 16053}
+    assert CONFIG_SCHEMA({"tedee_sim": config})["tedee_sim"] == config | defaults

@@ -25,6 +25,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports on loopback."""
+    for _ in range(100):
+        first = free_port()
+        if first + count > 65535:
+            continue
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+# The demo's proxies: two added at start, a spare one the journey adds in the UI.
+PROXY_PORT = free_ports(3)
+SPARE_PROXY_PORT = PROXY_PORT + 2
+
+
 @contextmanager
 def develop(config: Path, extra: list[str]) -> Iterator[str]:
     """Run scripts/develop; yield the Home Assistant URL; stop it all afterwards."""
@@ -39,6 +60,11 @@ def develop(config: Path, extra: list[str]) -> Iterator[str]:
             str(cloud_port),
             "--config",
             str(config),
+            "--proxies",
+            "2",
+            "--spare-proxy",
+            "--proxy-port",
+            str(PROXY_PORT),
             *extra,
         ],
         cwd=ROOT,

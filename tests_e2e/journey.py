@@ -245,6 +245,8 @@ def main() -> int:
                 living.out_of_range_and_back()
                 living.reauthentication()
                 living.restart_from_the_ui()
+                living.connected_through_a_proxy()
+                living.add_proxy_in_the_ui()
                 journey.german_pick_lock()
             except Exception:
                 journey.shot("failure")

@@ -15,7 +15,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from .harness import KEY, STEP_TIMEOUT_MS
+from .harness import KEY, SPARE_PROXY_PORT, STEP_TIMEOUT_MS
 
 HASS = "document.querySelector('home-assistant').hass"
 LOCK = "lock.front_door"
@@ -326,6 +326,37 @@ class LivingWithIt:
         self.device_page()
         self.expect_status("Connected")
         self.shot("after-restart")
+
+    def add_proxy_in_the_ui(self) -> None:
+        """Add integration -> ESPHome -> host and port, as a user adds a proxy."""
+        page = self.page
+        page.goto(f"{self.url}/config/integrations/dashboard")
+        page.get_by_role("button", name="Add integration").click()
+        page.get_by_label("Search for a brand name").fill("ESPHome")
+        dialog = page.locator("dialog-add-integration")
+        dialog.get_by_text("ESPHome", exact=True).first.click()
+        host = page.locator("input[name=host]")
+        expect(host).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        host.fill("127.0.0.1")
+        port = page.get_by_role("spinbutton", name="Port")  # a number field
+        port.fill(str(SPARE_PROXY_PORT))
+        expect(port).to_have_value(str(SPARE_PROXY_PORT))
+        self.shot("esphome-host-and-port")
+        page.get_by_role("button", name="Submit").click()
+        expect(
+            page.get_by_text(re.compile("bt-proxy-3|Bluetooth proxy 3")).first
+        ).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        self.shot("esphome-proxy-added")
+        page.keyboard.press("Escape")
+
+    def connected_through_a_proxy(self) -> None:
+        """Settings -> Bluetooth: the proxies' slots, and the lock's link on one."""
+        page = self.page
+        page.goto(f"{self.url}/config/bluetooth/connection-monitor")
+        expect(page.get_by_text(re.compile("Bluetooth proxy [12]")).first).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
+        self.shot("lock-connected-through-a-proxy")
 
     def expect_status(self, text: str) -> None:
         """The device page's Diagnostic card shows this connection status."""

@@ -1,25 +1,22 @@
 """Development-only helper: simulated Tedee locks in range of Home Assistant.
 
-A remote scanner (like an ESPHome Bluetooth proxy) advertises the demo locks with
-their lock-service and serial-number UUIDs, and its connections lead into the lock
-simulator. Services act on the lock in the hallway: press its button, type a PIN on
+Simulated ESPHome Bluetooth proxies (or, with ``proxies: 0``, a remote scanner of
+our own) advertise the demo locks with their lock-service and serial-number
+UUIDs, and their connections lead into the lock simulator (see ``radio.py``). Services act on the lock in the hallway: press its button, type a PIN on
 its keypad, jam it, open the door, drain the battery. Never shipped to users.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 from typing import Any
 
-from homeassistant.components import bluetooth
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
@@ -32,17 +29,19 @@ from simulator.demo import (
     load_hallway,
     save_hallway,
 )
-from simulator.ha_bridge import SimulatorScanner
 from simulator.lock import LockConfig, SimulatedLock
 from simulator.wire import Door
 
 from .cloud_url import check_loopback, use_simulated_cloud
+from .radio import DemoRadio
 
 _LOGGER = logging.getLogger(__name__)
 DOMAIN = "tedee_sim"
 CONF_STATE_FILE = "state_file"
 CONF_CLOUD_URL = "cloud_url"
-ADVERTISE_EVERY = timedelta(seconds=5)
+CONF_PROXIES = "proxies"  # ESPHome proxies added to Home Assistant; 0: the bridge
+CONF_SPARE_PROXIES = "spare_proxies"  # listening, for adding one by hand
+CONF_PROXY_PORT = "proxy_port"  # the first proxy's API port; the next ones follow
 
 CONFIG_SCHEMA = vol.Schema(
     {
@@ -50,12 +49,20 @@ CONFIG_SCHEMA = vol.Schema(
             {
                 vol.Required(CONF_STATE_FILE): cv.string,
                 vol.Optional(CONF_CLOUD_URL): vol.All(cv.string, check_loopback),
+                vol.Optional(CONF_PROXIES, default=0): vol.All(
+                    vol.Coerce(int), vol.Range(min=0, max=9)
+                ),
+                vol.Optional(CONF_SPARE_PROXIES, default=0): vol.All(
+                    vol.Coerce(int), vol.Range(min=0, max=3)
+                ),
+                vol.Optional(CONF_PROXY_PORT, default=16053): cv.port,
             }
         )
     },
     extra=vol.ALLOW_EXTRA,
 )
 SERIAL = vol.Schema({vol.Optional("serial"): cv.string}, extra=vol.ALLOW_EXTRA)
+PROXY = vol.Schema({vol.Required("proxy"): vol.Coerce(int)})
 CONF_KEY = "key"
 DEMO_KEY = "demo-personal-access-key"
 KEY = vol.Schema({vol.Optional(CONF_KEY, default=DEMO_KEY): cv.string})
@@ -73,14 +80,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
             if entry.state is not ConfigEntryState.NOT_LOADED:
                 hass.config_entries.async_schedule_reload(entry.entry_id)
     demo = await hass.async_add_executor_job(load, config[DOMAIN][CONF_STATE_FILE])
-    scanner = SimulatorScanner()
-    cancels = [
-        bluetooth.async_register_scanner(hass, scanner, connection_slots=3),
-        scanner.async_setup(),
-    ]
     locks: dict[str, SimulatedLock] = {}
     for index, spec in enumerate(demo.locks):
-        lock = SimulatedLock(
+        locks[spec.serial] = SimulatedLock(
             demo.ca.public_key,
             LockConfig(
                 serial=spec.serial,
@@ -91,27 +93,25 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
             ),
             identity_key=spec.identity_key,
         )
-        locks[spec.serial] = lock
-        scanner.add_lock(lock)
     hallway_file = hallway_path(config[DOMAIN][CONF_STATE_FILE])
     hallway = await hass.async_add_executor_job(load_hallway, hallway_file)
     for serial, lock in locks.items():
         restore_hallway(lock, hallway.get(serial, {}))
 
-    @callback
-    def _advertise(_now: Any = None) -> None:
-        for lock in locks.values():
-            scanner.advertise(lock)
-
-    cancels.append(async_track_time_interval(hass, _advertise, ADVERTISE_EVERY))
+    radio = DemoRadio(
+        hass,
+        list(locks.values()),
+        proxies=config[DOMAIN][CONF_PROXIES],
+        spare=config[DOMAIN][CONF_SPARE_PROXIES],
+        first_port=config[DOMAIN][CONF_PROXY_PORT],
+    )
     _LOGGER.warning(
         "Simulated Tedee locks in Bluetooth range: %s",
         ", ".join(f"{lock.config.name} ({serial})" for serial, lock in locks.items()),
     )
 
     async def _stop(_event: Any) -> None:
-        for cancel in cancels:
-            cancel()
+        await radio.async_stop()
         now = {serial: hallway_of(lock) for serial, lock in locks.items()}
         for lock in locks.values():
             lock.shutdown()
@@ -127,10 +127,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
             raise ServiceValidationError(f"no simulated lock {serial}")
         return locks[serial]
 
-    def _into_range(lock: SimulatedLock) -> None:
-        lock.in_range = True
-        scanner.advertise(lock)
-
     actions = {
         "press_button": lambda lock, call: lock.press_button(),
         "keypad_unlock": lambda lock, call: lock.keypad_unlock(
@@ -145,7 +141,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         ),
         "lose_time": lambda lock, call: lock.lose_trusted_time(),
         "out_of_range": lambda lock, call: lock.go_out_of_range(),
-        "into_range": lambda lock, call: _into_range(lock),
+        "into_range": lambda lock, call: radio.into_range(lock),
+        "leave_proxy": lambda lock, call: radio.leave(lock, int(call.data["proxy"])),
+        "reach_proxy": lambda lock, call: radio.reach(
+            lock, int(call.data["proxy"]), int(call.data.get("rssi", -60))
+        ),
     }
     for name, action in actions.items():
 
@@ -158,8 +158,16 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
                 raise ServiceValidationError(f"{lock.config.name}: {err}") from err
 
         hass.services.async_register(DOMAIN, name, _handle, schema=SERIAL)
+
+    async def _power(call: ServiceCall) -> None:
+        await radio.async_power(call.data["proxy"], call.service == "start_proxy")
+
+    for name in ("stop_proxy", "start_proxy"):
+        hass.services.async_register(DOMAIN, name, _power, schema=PROXY)
     if CONF_CLOUD_URL in config[DOMAIN]:
         _register_cloud_actions(hass, config[DOMAIN][CONF_CLOUD_URL])
+    # After the services: the esphome entries it adds take a moment to connect.
+    await radio.async_start()
     return True
 
 
