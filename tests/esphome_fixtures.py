@@ -24,13 +24,9 @@ from simulator.esphome_proxy import EsphomeProxy, ProxyConfig
 from simulator.ha_dev.tedee_sim.cloud_url import use_simulated_cloud
 from simulator.lock import SimulatedLock
 
-from .ha_fixtures import CLOCK_KEY, clock_of, entry_data_for
+from .ha_fixtures import CLOCK_KEY, clock_of, entry_data_for, lock_on_account
 from .hass_clock import HassClock
-from .world import ACCOUNT, World, fast_config, make_world
-
-# Real seconds the virtual clock waits for traffic on the proxies' sockets before
-# it jumps to the next timer (loopback answers in well under a millisecond).
-IO_GRACE = 0.002
+from .world import World, make_world
 
 
 @dataclass
@@ -105,12 +101,7 @@ class Proxied:
 
     def add_lock(self, **config: object) -> SimulatedLock:
         """Another lock on the same account (in no proxy's range yet)."""
-        lock = SimulatedLock(
-            self.world.cloud.ca.public_key,
-            fast_config(**config),
-            clock=self.world.cloud.clock,
-        )
-        self.world.cloud.add_simulated_lock(ACCOUNT, lock)
+        lock = lock_on_account(self.world, **config)
         self.locks.append(lock)
         return lock
 
@@ -126,7 +117,6 @@ async def proxied(
 ) -> AsyncIterator[Proxied]:
     """The cloud on loopback and one lock; proxies come with ``add_proxy``."""
     clock = HassClock(hass, monkeypatch)
-    clock.io_grace = IO_GRACE
     hass.data[CLOCK_KEY] = clock
     world = make_world()
     world.cloud.clock = clock.wall

@@ -38,6 +38,15 @@ from .hass_clock import HassClock
 from .world import ACCOUNT, KEY, World, fast_config, make_world
 
 
+def lock_on_account(world: World, **config: Any) -> SimulatedLock:
+    """Another simulated lock on the test account, on the world's clock."""
+    lock = SimulatedLock(
+        world.cloud.ca.public_key, fast_config(**config), clock=world.cloud.clock
+    )
+    world.cloud.add_simulated_lock(ACCOUNT, lock)
+    return lock
+
+
 def entry_data_for(world: World, lock: SimulatedLock) -> dict[str, Any]:
     """Entry data as pairing would store it (key certified by the simulated CA)."""
     pem, mobile_id, cert, device_key = world.cloud.issue_credentials(
@@ -136,12 +145,7 @@ class Sim:
 
     def add_lock(self, **config: Any) -> SimulatedLock:
         """Another lock on the same account, in range."""
-        lock = SimulatedLock(
-            self.world.cloud.ca.public_key,
-            fast_config(**config),
-            clock=self.world.cloud.clock,
-        )
-        self.world.cloud.add_simulated_lock(ACCOUNT, lock)
+        lock = lock_on_account(self.world, **config)
         self.scanner.add_lock(lock)
         self.locks.append(lock)
         return lock

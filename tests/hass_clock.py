@@ -3,7 +3,8 @@
 Home Assistant's loop keeps running on its real clock, plus an offset that only
 ``advance``/``until`` move. They jump straight to the next timer due (the lock's
 motor, a back-off, a keep-alive, a command deadline), let everything ready run
-(including the simulated cloud on loopback), and repeat. So a test that waits for
+(including the simulated cloud and ESPHome proxies on loopback, and jobs in
+Home Assistant's executor threads), and repeat. So a test that waits for
 "the motor has turned" waits for the event, never for wall time, and gives the
 same result on an idle machine and on one with every CPU busy.
 
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 import time
 import types
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import event as event_helper
@@ -26,6 +28,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 
 MAX_STEPS = 200_000  # a runaway loop of zero-delay timers fails the test, not CI
+EXECUTOR_WAIT = 2.0  # real seconds one step waits for executor jobs, at most
 
 
 class HassClock:
@@ -46,23 +49,18 @@ class HassClock:
         # with loop.time()).
         self._slow = self._loop.slow_callback_duration
         self._loop.slow_callback_duration = float("inf")
-        # Sockets between the test's own servers (ESPHome proxies) and Home
-        # Assistant: a round trip takes a few passes of the selector, so with
-        # ``io_grace`` set the clock waits that long (real time) for traffic before
-        # it calls the loop idle. Counted here: selector passes that saw events.
-        self.io_grace = 0.0
-        self.io_events = 0
-        selector = self._loop._selector  # type: ignore[attr-defined]
-        real_select = selector.select
+        # Jobs in Home Assistant's executor threads finish in real time; the clock
+        # does not jump while one runs (up to EXECUTOR_WAIT of real time).
+        self.executor_jobs = 0
+        real_run_in_executor = self._loop.run_in_executor
 
-        def select(timeout: float | None = None) -> list[object]:
-            events: list[object] = real_select(timeout)
-            if events:
-                self.io_events += 1
-            return events
+        def run_in_executor(executor: Any, func: Any, *args: Any) -> Any:
+            future = real_run_in_executor(executor, func, *args)
+            self.executor_jobs += 1
+            future.add_done_callback(self._executor_job_done)
+            return future
 
-        selector.select = select
-        self._selector, self._real_select = selector, real_select
+        self._loop.run_in_executor = run_in_executor  # type: ignore[method-assign]
         monkeypatch.setattr(dt_util, "utcnow", self.utcnow)
         monkeypatch.setattr(event_helper, "time_tracker_utcnow", self.utcnow)
         monkeypatch.setattr(event_helper, "time_tracker_timestamp", self.wall)
@@ -71,8 +69,8 @@ class HassClock:
     def restore(self) -> None:
         """Give the loop its own clock back."""
         del self._loop.time
+        del self._loop.run_in_executor
         self._loop.slow_callback_duration = self._slow
-        self._selector.select = self._real_select
 
     def wall(self) -> float:
         """Seconds since the epoch, moved with the test."""
@@ -85,18 +83,20 @@ class HassClock:
     async def run_ready(self) -> None:
         """Let everything that can run now run, until the loop has nothing ready.
 
-        With ``io_grace``, "nothing ready" also means no socket traffic arrived
-        within that much real time.
+        "Nothing ready" includes Home Assistant's executor jobs: the clock waits
+        for them (real threads, real time) rather than jumping past them.
         """
+        waited = 0.0
         for _ in range(MAX_STEPS):
             await self._spin()
-            if not self.io_grace:
+            if not self.executor_jobs or waited >= EXECUTOR_WAIT:
                 return
-            seen = self.io_events
-            await asyncio.sleep(self.io_grace)
-            if self.io_events == seen:
-                return
+            await asyncio.sleep(0.0005)  # real time: the thread works meanwhile
+            waited += 0.0005
         raise AssertionError("the loop never became idle")
+
+    def _executor_job_done(self, _future: object) -> None:
+        self.executor_jobs -= 1
 
     async def _spin(self) -> None:
         idle = 0

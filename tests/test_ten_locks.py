@@ -109,3 +109,29 @@ async def test_no_lock_is_starved(
     assert sorted(now.values()).count("connected") == 9, now
     assert list(now.values()).count("waiting_for_slot") == 1
     assert proxied.hass.states.get(f"lock.{slotless[0]}").state == "locked"
+
+
+async def test_a_waiting_lock_that_is_unloaded_never_takes_a_slot_again(
+    hass: HomeAssistant, proxied: Proxied
+) -> None:
+    locks = await household(hass, proxied)
+    waiting = next(
+        lock
+        for lock in locks
+        if statuses(hass, [lock])[slug(lock)] == "waiting_for_slot"
+    )
+    entry = next(
+        e
+        for e in hass.config_entries.async_entries(DOMAIN)
+        if e.unique_id == waiting.config.serial
+    )
+    attempts = waiting.connect_attempts
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await clock_of(hass).advance(2 * SLOT_HOLD)
+    assert waiting.connect_attempts == attempts  # its turn never comes
+    assert waiting.connections == []
+    # Nobody else lent a slot for it: nine locks, nine slots, all connected.
+    assert (
+        sorted(statuses(hass, [x for x in locks if x is not waiting]).values())
+        == ["connected"] * 9
+    )
