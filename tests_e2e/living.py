@@ -319,7 +319,10 @@ class LivingWithIt:
         page.wait_for_function(
             f"() => {HASS}?.connected === false", timeout=STEP_TIMEOUT_MS
         )
-        # Only a reconnected frontend has fresh states: the old ones still say connected.
+        # Only a reconnected frontend has fresh states: the old ones still say
+        # connected until the new Home Assistant's arrive, so load the page again.
+        page.wait_for_function(f"() => {HASS}?.connected === true", timeout=120_000)
+        page.reload()
         page.wait_for_function(f"() => {HASS}?.connected === true", timeout=120_000)
         self.wait_state(STATUS, "connected", 120 - (time.monotonic() - started))
         self.timed("connected again after the restart", time.monotonic() - started)
@@ -343,9 +346,16 @@ class LivingWithIt:
         expect(port).to_have_value(str(SPARE_PROXY_PORT))
         self.shot("esphome-host-and-port")
         page.get_by_role("button", name="Submit").click()
+        # "Created configuration for Bluetooth proxy 3." up to the 2025 frontends;
+        # "Device created" with the name in a field from 2026.
         expect(
-            page.get_by_text(re.compile("bt-proxy-3|Bluetooth proxy 3")).first
+            page.get_by_text("Created configuration for Bluetooth proxy 3")
+            .or_(page.get_by_text("Device created"))
+            .first
         ).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        name = page.get_by_label("Device name")
+        if name.count():
+            expect(name.first).to_have_value("Bluetooth proxy 3")
         self.shot("esphome-proxy-added")
         page.keyboard.press("Escape")
 
@@ -353,9 +363,9 @@ class LivingWithIt:
         """Settings -> Bluetooth: the proxies' slots, and the lock's link on one."""
         page = self.page
         page.goto(f"{self.url}/config/bluetooth/connection-monitor")
-        expect(page.get_by_text(re.compile("Bluetooth proxy [12]")).first).to_be_visible(
-            timeout=STEP_TIMEOUT_MS
-        )
+        expect(
+            page.get_by_text(re.compile("Bluetooth proxy [12]")).first
+        ).to_be_visible(timeout=STEP_TIMEOUT_MS)
         self.shot("lock-connected-through-a-proxy")
 
     def expect_status(self, text: str) -> None:
