@@ -60,7 +60,7 @@ class HassClock:
             future.add_done_callback(self._executor_job_done)
             return future
 
-        self._loop.run_in_executor = run_in_executor  # type: ignore[method-assign]
+        self._loop.run_in_executor = run_in_executor  # type: ignore[method-assign,assignment]
         monkeypatch.setattr(dt_util, "utcnow", self.utcnow)
         monkeypatch.setattr(event_helper, "time_tracker_utcnow", self.utcnow)
         monkeypatch.setattr(event_helper, "time_tracker_timestamp", self.wall)

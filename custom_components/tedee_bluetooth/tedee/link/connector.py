@@ -7,6 +7,7 @@ try and closes a stale link first; its errors become this library's.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from bleak.backends.device import BLEDevice
@@ -39,15 +40,13 @@ def bleak_connector(
     async def _connect(device: BLEDevice, link_down: LinkDown) -> BleakClientLike:
         # A link left over from before (a crash, a restart) holds a slot.
         await close_stale_connections_by_address(device.address)
+        token = _HEARD.set(lambda: reachable(device.address))
         try:
             # Looked up now, not imported: Home Assistant swaps in its own class,
             # which routes through local adapters and proxies alike and keeps
             # the GATT services cached between connections.
             client: BleakClientLike = await establish_connection(
-                _failing_fast(
-                    bleak_retry_connector.BleakClientWithServiceCache,
-                    heard=lambda: reachable(device.address),
-                ),
+                _failing_fast(bleak_retry_connector.BleakClientWithServiceCache),
                 device,
                 name,
                 disconnected_callback=lambda _client: link_down(),
@@ -58,6 +57,8 @@ def bleak_connector(
             raise NoConnectionSlotError(f"no free connection slot: {err}") from err
         except (BleakError, TimeoutError) as err:
             raise NotConnectedError(f"cannot connect: {err}") from err
+        finally:
+            _HEARD.reset(token)
         return client
 
     return _connect
@@ -73,7 +74,13 @@ class _NoFreeSlot(Exception):  # not a BleakError, on purpose
     """Escapes bleak-retry-connector's retries, which are for transient errors."""
 
 
-def _failing_fast(base: type[Any], *, heard: Callable[[], bool]) -> type[Any]:
+# Whether a connectable adapter or proxy that is up hears the lock being connected
+# (set around each connect; the client class is shared, the lock is not).
+_HEARD: ContextVar[Callable[[], bool]] = ContextVar("tedee_heard", default=lambda: True)
+_FAILING_FAST: dict[type[Any], type[Any]] = {}
+
+
+def _failing_fast(base: type[Any]) -> type[Any]:
     """``base``, whose connect gives up at once when no slot is free.
 
     bleak-retry-connector counts "no free slot" as transient and tries again
@@ -81,17 +88,20 @@ def _failing_fast(base: type[Any], *, heard: Callable[[], bool]) -> type[Any]:
     that times out is reported as "cannot connect", not as the full proxy it is
     (found on the ESPHome proxy path; the direct bridge never said it). Home
     Assistant says the same words when nothing hears the lock at all, so only a
-    lock that is ``heard()`` counts as lacking a slot. Made per connect, because
-    Home Assistant swaps in its own base class.
+    lock that is heard counts as lacking a slot. One class per base class (Home
+    Assistant swaps in its own), made once.
     """
+    if (cls := _FAILING_FAST.get(base)) is not None:
+        return cls
 
     class FailingFast(base):  # type: ignore[misc]
         async def connect(self, *args: Any, **kwargs: Any) -> Any:
             try:
                 return await super().connect(*args, **kwargs)
             except BleakError as err:
-                if any(text in str(err) for text in _NO_FREE_SLOT) and heard():
+                if any(text in str(err) for text in _NO_FREE_SLOT) and _HEARD.get()():
                     raise _NoFreeSlot(str(err)) from err
                 raise
 
+    _FAILING_FAST[base] = FailingFast
     return FailingFast
