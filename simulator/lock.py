@@ -526,7 +526,9 @@ class SimulatedLock:
 
         def _finish() -> None:
             if jam:
-                self._set_state(State.UNKNOWN, Status.JAMMED, trigger, actor)
+                # The vendor's state diagram: a jam while locking or unlocking
+                # leaves the bolt part-way, semi-locked (PARTIALLY_OPEN, 0x03).
+                self._set_state(State.PARTIALLY_UNLOCKED, Status.JAMMED, trigger, actor)
                 self.record_event(Event.JAMMED, actor.user_id)
                 return
             self._set_state(target, Status.OK, trigger, actor)

@@ -54,10 +54,6 @@ def test_every_raised_translation_key_exists() -> None:
             "already_called_by_other_operation",
         )
     }
-    known = set(STRINGS["exceptions"]) | {
-        "connection_status",
-        "activity",
-        "lock",
-        "not_registered",
-    }
+    entities = {key for platform in STRINGS["entity"].values() for key in platform}
+    known = set(STRINGS["exceptions"]) | entities | {"lock", "not_registered"}
     assert raised <= known, raised - known

@@ -26,6 +26,7 @@ from custom_components.tedee_bluetooth.const import (
     DOMAIN,
     EVENT_ACTIVITY,
 )
+from simulator.wire import Status
 
 from .ha_fixtures import LOCK, Sim, jump, settle, watch_states
 from .test_activity_who import watch_events
@@ -62,6 +63,43 @@ async def test_a_jam_fires_once_however_often_the_door_moves(
     assert err.value.translation_key == "jammed_locking"
     await settle(hass, 2)
     assert len([e for e in events if e["event_type"] == "jammed"]) == 2
+
+
+SEMI_LOCKED = "binary_sensor.front_door_semi_locked"
+
+
+async def test_a_semi_locked_door_is_never_shown_as_unlocked(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """A jam leaves the bolt part-way: jammed and semi-locked until it moves again."""
+    sim.lock.config.has_door_sensor = True
+    await sim.setup()
+    assert hass.states.get(SEMI_LOCKED).state == "off"
+    sim.lock.jam_next = True
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            "lock", "lock", {"entity_id": LOCK}, blocking=True
+        )
+    await settle(hass, 1)
+    assert (hass.states.get(LOCK).state, hass.states.get(SEMI_LOCKED).state) == (
+        "jammed",
+        "on",
+    )
+    # The lock clears its jam flag and reports the door; the bolt is still part-way.
+    sim.lock.status = Status.OK
+    sim.lock.set_door(door_open=True)
+    await settle(hass, 1)
+    assert hass.states.get("binary_sensor.front_door_door").state == "on"
+    assert (hass.states.get(LOCK).state, hass.states.get(SEMI_LOCKED).state) == (
+        "jammed",
+        "on",
+    )
+    await hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
+    await settle(hass, 1)
+    assert (hass.states.get(LOCK).state, hass.states.get(SEMI_LOCKED).state) == (
+        "locked",
+        "off",
+    )
 
 
 async def test_the_door_entity_exists_right_after_pairing(

@@ -1,4 +1,4 @@
-"""Binary sensors: charging, and the door when the lock has a door sensor."""
+"""Binary sensors: charging, semi-locked, and the door when the lock has a sensor."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .const import CONF_HAS_DOOR_SENSOR
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity
 from .models import TedeeLockData
-from .tedee import DoorState
+from .tedee import DoorState, LockState
 
 PARALLEL_UPDATES = 0
 
@@ -37,6 +37,13 @@ CHARGING = TedeeBinarySensorDescription(
     device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
     value=lambda d: d.charging,
 )
+# The bolt stopped part-way after a jam (the vendor's PARTIALLY_OPEN state): the
+# lock entity shows jammed meanwhile, never unlocked.
+SEMI_LOCKED = TedeeBinarySensorDescription(
+    key="semi_locked",
+    translation_key="semi_locked",
+    value=lambda d: None if d.state is None else d.state is LockState.SEMI_LOCKED,
+)
 DOOR = TedeeBinarySensorDescription(
     key="door",
     device_class=BinarySensorDeviceClass.DOOR,
@@ -49,9 +56,14 @@ async def async_setup_entry(
     entry: TedeeConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Charging always; the door once the lock reports a door sensor."""
+    """Charging and semi-locked always; the door once a door sensor is known."""
     coordinator = entry.runtime_data
-    async_add_entities([TedeeChargingSensor(coordinator, CHARGING)])
+    async_add_entities(
+        [
+            TedeeChargingSensor(coordinator, CHARGING),
+            TedeeBinarySensor(coordinator, SEMI_LOCKED),
+        ]
+    )
     door_added = False
 
     @callback

@@ -112,8 +112,12 @@ class TedeeBluetoothLock(TedeeBluetoothEntity, LockEntity):
 
     @property
     def is_jammed(self) -> bool:
-        """The lock reports a jam."""
-        return self.coordinator.data.jammed
+        """The lock reports a jam, or its bolt stopped part-way (semi-locked).
+
+        A semi-locked door is neither locked nor unlocked: shown as jammed until
+        the lock moves again, even once the lock clears its jam flag.
+        """
+        return self.coordinator.data.jammed or self._state is LockState.SEMI_LOCKED
 
     async def async_lock(self, **kwargs: Any) -> None:
         """Lock the door."""

@@ -19,7 +19,9 @@ class LockState(IntEnum):
     UNCALIBRATED = 0x00
     CALIBRATION = 0x01
     UNLOCKED = 0x02
-    PARTIALLY_UNLOCKED = 0x03
+    # PARTIALLY_OPEN in the vendor's doc: a jam while locking or unlocking left
+    # the bolt part-way ("semi-locked" in the Tedee app).
+    SEMI_LOCKED = 0x03
     UNLOCKING = 0x04
     LOCKING = 0x05
     LOCKED = 0x06
