@@ -685,6 +685,16 @@ class SimulatedLock:
         self.door = Door.OPEN if door_open else Door.CLOSED
         self._set_state(self.state, self.status, Cause.DOOR_SENSOR, NOBODY)
 
+    def lose_calibration(self) -> None:
+        """The lock forgets its positions (a motor swap, a reset): UNCALIBRATED."""
+        self.calibrated = False
+        self._set_state(State.UNCALIBRATED, Status.OK, Cause.BUTTON, NOBODY)
+
+    def calibrated_in_app(self) -> None:
+        """The owner calibrates it in the Tedee app; it ends in the unlocked position."""
+        self.calibrated = True
+        self._set_state(State.UNLOCKED, Status.OK, Cause.REMOTE, NOBODY)
+
     def set_battery(self, level: int) -> None:
         """Battery level changes."""
         self.battery = max(0, min(100, level))

@@ -1,4 +1,4 @@
-"""Binary sensors: charging, semi-locked, and the door when the lock has a sensor."""
+"""Binary sensors: charging, semi-locked, calibration, and the door if it has a sensor."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
@@ -19,7 +19,7 @@ from . import TedeeConfigEntry
 from .const import CONF_HAS_DOOR_SENSOR
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity
-from .models import TedeeLockData
+from .models import NOT_CALIBRATED, TedeeLockData
 from .tedee import DoorState, LockState
 
 PARALLEL_UPDATES = 0
@@ -44,6 +44,14 @@ SEMI_LOCKED = TedeeBinarySensorDescription(
     translation_key="semi_locked",
     value=lambda d: None if d.state is None else d.state is LockState.SEMI_LOCKED,
 )
+# Uncalibrated (or calibrating): the lock cannot lock or unlock until it is done.
+CALIBRATION = TedeeBinarySensorDescription(
+    key="calibration",
+    translation_key="calibration",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value=lambda d: None if d.state is None else d.state in NOT_CALIBRATED,
+)
 DOOR = TedeeBinarySensorDescription(
     key="door",
     device_class=BinarySensorDeviceClass.DOOR,
@@ -62,6 +70,7 @@ async def async_setup_entry(
         [
             TedeeChargingSensor(coordinator, CHARGING),
             TedeeBinarySensor(coordinator, SEMI_LOCKED),
+            TedeeBinarySensor(coordinator, CALIBRATION),
         ]
     )
     door_added = False

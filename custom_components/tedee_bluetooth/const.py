@@ -56,4 +56,5 @@ EVENT_ACTIVITY: Final = f"{DOMAIN}_activity"
 
 ISSUE_NOT_REGISTERED: Final = "not_registered"
 ISSUE_NO_CONNECTION_SLOT: Final = "no_connection_slot"
+ISSUE_UNCALIBRATED: Final = "uncalibrated"
 ISSUE_CLOCK_SKEW: Final = "clock_skew"

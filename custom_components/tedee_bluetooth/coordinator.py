@@ -39,7 +39,7 @@ from .const import (
 )
 from .firmware import firmware_stale, store_firmware
 from .models import ActivityEvent, TedeeLockData
-from .repairs import async_sync_repairs
+from .repairs import async_sync_calibration, async_sync_repairs
 from .slots import async_get_broker
 from .tedee import (
     BatteryNotification,
@@ -48,6 +48,7 @@ from .tedee import (
     ConnectionStatus,
     DoorState,
     LockParam,
+    LockState,
     LockStatusChange,
     LogRecord,
     Notification,
@@ -243,7 +244,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         """A read answered: fresh data, written at once."""
         if isinstance(report, StateReport):
             self.last_read = dt_util.utcnow()
-        self.async_set_updated_data(self.data.with_report(report))
+        self._set_data(self.data.with_report(report))
         if isinstance(report, VersionReport):
             store_firmware(self.hass, self.config_entry, self.serial, str(report))
 
@@ -261,7 +262,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             return
         previous = self.data
         self.last_read = dt_util.utcnow()
-        self.async_set_updated_data(data)
+        self._set_data(data)
         if isinstance(notification, LockStatusChange):
             self.activity.status_changed(notification, previous)
             self._door_moved(previous.door, notification)
@@ -271,6 +272,14 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             self.hass.config_entries.async_update_entry(
                 entry, data={**entry.data, CONF_HAS_DOOR_SENSOR: True}
             )
+
+    @callback
+    def _set_data(self, data: TedeeLockData) -> None:
+        """New lock data, written; the calibration repair issue follows the state."""
+        if data.state is not None and data.state is not self.data.state:
+            uncalibrated = data.state is LockState.UNCALIBRATED
+            async_sync_calibration(self.hass, uncalibrated, self.name, self.serial)
+        self.async_set_updated_data(data)
 
     @callback
     def restore(self, **last: Any) -> None:

@@ -64,6 +64,12 @@ class TedeeLockData:
         return None
 
 
+# The lock cannot lock or unlock in these states: it needs (or is in) calibration.
+NOT_CALIBRATED = frozenset(
+    {LockState.UNCALIBRATED, LockState.CALIBRATION, LockState.CALIBRATION_CANCELLED}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ActivityEvent:
     """One operation for the activity event entity."""

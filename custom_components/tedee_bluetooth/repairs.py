@@ -10,6 +10,7 @@ from .const import (
     ISSUE_CLOCK_SKEW,
     ISSUE_NO_CONNECTION_SLOT,
     ISSUE_NOT_REGISTERED,
+    ISSUE_UNCALIBRATED,
 )
 from .tedee import ConnectionStatus
 
@@ -26,6 +27,17 @@ def async_sync_repairs(
     elif status is ConnectionStatus.CONNECTED:
         for issue in (ISSUE_NOT_REGISTERED, ISSUE_NO_CONNECTION_SLOT, ISSUE_CLOCK_SKEW):
             ir.async_delete_issue(hass, DOMAIN, f"{issue}_{serial}")
+
+
+@callback
+def async_sync_calibration(
+    hass: HomeAssistant, uncalibrated: bool, name: str, serial: str
+) -> None:
+    """Raise the calibration issue while the lock says UNCALIBRATED; clear it after."""
+    if uncalibrated:
+        _create(hass, ISSUE_UNCALIBRATED, ir.IssueSeverity.WARNING, serial, name)
+    else:
+        ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_UNCALIBRATED}_{serial}")
 
 
 def _create(

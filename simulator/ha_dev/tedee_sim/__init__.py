@@ -140,6 +140,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
             bool(call.data["charging"])
         ),
         "lose_time": lambda lock, call: lock.lose_trusted_time(),
+        "lose_calibration": lambda lock, call: lock.lose_calibration(),
+        "calibrate_in_app": lambda lock, call: lock.calibrated_in_app(),
         "out_of_range": lambda lock, call: lock.go_out_of_range(),
         "into_range": lambda lock, call: radio.into_range(lock),
         "leave_proxy": lambda lock, call: radio.leave(lock, int(call.data["proxy"])),
