@@ -685,6 +685,13 @@ class SimulatedLock:
         self.door = Door.OPEN if door_open else Door.CLOSED
         self._set_state(self.state, self.status, Cause.DOOR_SENSOR, NOBODY)
 
+    def door_sensor_trouble(self, door: Door) -> None:
+        """The door sensor loses its link to the lock, or its calibration."""
+        if not self.config.has_door_sensor:
+            raise RuntimeError("this lock has no door sensor")
+        self.door = door
+        self._set_state(self.state, self.status, Cause.DOOR_SENSOR, NOBODY)
+
     def lose_calibration(self) -> None:
         """The lock forgets its positions (a motor swap, a reset): UNCALIBRATED."""
         self.calibrated = False

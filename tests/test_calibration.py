@@ -8,8 +8,10 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.tedee_bluetooth.const import DOMAIN, ISSUE_UNCALIBRATED
+from simulator.wire import Door
 
 from .ha_fixtures import LOCK, Sim, settle
+from .test_what_users_read import listen_activity
 
 CALIBRATION = "binary_sensor.front_door_calibration"
 
@@ -47,3 +49,33 @@ async def test_a_lock_uncalibrated_at_setup_raises_the_issue_at_once(
     assert hass.states.get(CALIBRATION).state == "on"
     issue_id = f"{ISSUE_UNCALIBRATED}_{sim.lock.config.serial}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+
+DOOR = "binary_sensor.front_door_door"
+DOOR_SENSOR = "binary_sensor.front_door_door_sensor"
+
+
+@pytest.mark.parametrize("trouble", [Door.DISCONNECTED, Door.UNCALIBRATED])
+async def test_a_door_sensor_in_trouble_makes_the_door_unavailable_and_says_why(
+    hass: HomeAssistant, sim: Sim, trouble: Door
+) -> None:
+    sim.lock.config.has_door_sensor = True
+    await sim.setup()
+    sim.lock.set_door(door_open=False)
+    await settle(hass, 1)
+    assert hass.states.get(DOOR).state == "off"
+    assert hass.states.get(DOOR_SENSOR).state == "off"
+    fired = listen_activity(hass)
+    sim.lock.door_sensor_trouble(trouble)
+    await settle(hass, 1)
+    # Not "closed", not "unknown": the position is not known, and this says why.
+    assert hass.states.get(DOOR).state == "unavailable"
+    problem = hass.states.get(DOOR_SENSOR)
+    assert problem.state == "on"
+    assert problem.attributes["reason"] == trouble.name.lower()
+    sim.lock.set_door(door_open=True)  # back, and the door was opened meanwhile
+    await settle(hass, 1)
+    assert hass.states.get(DOOR).state == "on"
+    assert hass.states.get(DOOR_SENSOR).state == "off"
+    assert hass.states.get(DOOR_SENSOR).attributes["reason"] is None
+    assert [e.data["type"] for e in fired] == ["door_opened"]  # nothing else moved

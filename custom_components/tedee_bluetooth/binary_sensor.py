@@ -19,7 +19,7 @@ from . import TedeeConfigEntry
 from .const import CONF_HAS_DOOR_SENSOR
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity
-from .models import NOT_CALIBRATED, TedeeLockData
+from .models import DOOR_POSITIONS, NOT_CALIBRATED, TedeeLockData
 from .tedee import DoorState, LockState
 
 PARALLEL_UPDATES = 0
@@ -55,7 +55,15 @@ CALIBRATION = TedeeBinarySensorDescription(
 DOOR = TedeeBinarySensorDescription(
     key="door",
     device_class=BinarySensorDeviceClass.DOOR,
-    value=lambda d: d.door is DoorState.OPEN if d.has_door_sensor else None,
+    value=lambda d: d.door is DoorState.OPEN if d.door in DOOR_POSITIONS else None,
+)
+# The door sensor itself: disconnected from the lock, or not calibrated.
+DOOR_SENSOR = TedeeBinarySensorDescription(
+    key="door_sensor",
+    translation_key="door_sensor",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value=lambda d: d.door_problem is not None,
 )
 
 
@@ -81,7 +89,12 @@ async def async_setup_entry(
         known = entry.data.get(CONF_HAS_DOOR_SENSOR, False)
         if not door_added and (known or coordinator.data.has_door_sensor):
             door_added = True
-            async_add_entities([TedeeDoorSensor(coordinator, DOOR)])
+            async_add_entities(
+                [
+                    TedeeDoorSensor(coordinator, DOOR),
+                    TedeeDoorSensorProblem(coordinator, DOOR_SENSOR),
+                ]
+            )
 
     _add_door()
     entry.async_on_unload(coordinator.async_add_listener(_add_door))
@@ -141,7 +154,25 @@ class TedeeDoorSensor(TedeeBinarySensor, RestoreEntity):
                 )
 
     @property
+    def available(self) -> bool:
+        """Unavailable while the sensor is disconnected or uncalibrated.
+
+        Its last position would be a guess; the door-sensor problem entity says
+        why.
+        """
+        return super().available and self.coordinator.data.door_problem is None
+
+    @property
     def is_on(self) -> bool | None:
         """The lock's report, else the position before the reload."""
         live = self.entity_description.value(self.coordinator.data)
         return self._restored if live is None else live
+
+
+class TedeeDoorSensorProblem(TedeeBinarySensor):
+    """The door sensor's own trouble, with the reason as an attribute."""
+
+    @property
+    def extra_state_attributes(self) -> dict[str, str | None]:
+        """``reason``: disconnected or uncalibrated (None when all is well)."""
+        return {"reason": self.coordinator.data.door_problem}

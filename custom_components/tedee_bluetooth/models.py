@@ -17,6 +17,12 @@ from .tedee import (
 from .tedee.wire.logs import EventId, LogRecord
 from .tedee.wire.notifications import DoorState, LockStatusChange, Trigger
 
+DOOR_POSITIONS = (DoorState.OPEN, DoorState.CLOSED)
+DOOR_PROBLEMS = {
+    DoorState.DISCONNECTED: "disconnected",
+    DoorState.UNCALIBRATED: "uncalibrated",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class TedeeLockData:
@@ -31,8 +37,13 @@ class TedeeLockData:
 
     @property
     def has_door_sensor(self) -> bool:
-        """The lock reported a door position at least once."""
-        return self.door in (DoorState.OPEN, DoorState.CLOSED)
+        """The lock reported a paired door sensor (a position, or its trouble)."""
+        return self.door in (*DOOR_POSITIONS, *DOOR_PROBLEMS)
+
+    @property
+    def door_problem(self) -> str | None:
+        """Why the door position is not known: ``disconnected`` or ``uncalibrated``."""
+        return DOOR_PROBLEMS.get(self.door) if self.door is not None else None
 
     def with_report(
         self, report: StateReport | BatteryReport | VersionReport

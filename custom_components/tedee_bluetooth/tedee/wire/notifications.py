@@ -38,9 +38,11 @@ class Trigger(IntEnum):
 class DoorState(IntEnum):
     """Door sensor reading in LOCK_STATUS_CHANGE."""
 
-    UNKNOWN = 0x00
+    UNKNOWN = 0x00  # no door sensor paired (the cloud's NotPaired)
+    DISCONNECTED = 0x01  # paired, but the lock cannot reach it
     OPEN = 0x02
     CLOSED = 0x03
+    UNCALIBRATED = 0x04  # paired, not calibrated
 
 
 class CalibrationResult(IntEnum):
