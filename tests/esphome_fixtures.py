@@ -10,23 +10,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.tedee_bluetooth import cloud_api
 from custom_components.tedee_bluetooth.const import DOMAIN
-from simulator.cloud import make_app
 from simulator.esphome_proxy import EsphomeProxy, ProxyConfig
-from simulator.ha_dev.tedee_sim.cloud_url import use_simulated_cloud
 from simulator.lock import SimulatedLock
 
-from .ha_fixtures import CLOCK_KEY, clock_of, entry_data_for, lock_on_account
-from .hass_clock import HassClock
-from .world import World, make_world
+from .ha_fixtures import clock_of, entry_data_for, lock_on_account, start_world
+from .world import World
 
 
 @dataclass
@@ -116,15 +111,7 @@ async def proxied(
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Proxied]:
     """The cloud on loopback and one lock; proxies come with ``add_proxy``."""
-    clock = HassClock(hass, monkeypatch)
-    hass.data[CLOCK_KEY] = clock
-    world = make_world()
-    world.cloud.clock = clock.wall
-    world.lock.clock = clock.wall
-    server = TestServer(make_app(world.cloud), host="127.0.0.1")
-    await server.start_server()
-    monkeypatch.setattr(cloud_api, "BASE_URL", cloud_api.BASE_URL)  # restored after
-    use_simulated_cloud(str(server.make_url("/api/v37")))
+    clock, world, server, _base_url = await start_world(hass, monkeypatch)
     # What the esphome integration depends on; ffmpeg is not installed here.
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(

@@ -151,15 +151,10 @@ class Sim:
         return lock
 
 
-@pytest.fixture
-async def sim(
-    hass: HomeAssistant,
-    enable_bluetooth: None,
-    enable_custom_integrations: None,
-    socket_enabled: None,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[Sim]:
-    """Cloud on 127.0.0.1, the lock advertised through a remote scanner."""
+async def start_world(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> tuple[HassClock, World, TestServer, str]:
+    """The virtual clock, a world with one lock, and its cloud serving on loopback."""
     clock = HassClock(hass, monkeypatch)
     hass.data[CLOCK_KEY] = clock
     world = make_world()
@@ -170,6 +165,19 @@ async def sim(
     base_url = str(server.make_url("/api/v37"))
     monkeypatch.setattr(cloud_api, "BASE_URL", cloud_api.BASE_URL)  # restored after
     use_simulated_cloud(base_url)  # as the demo's helper does
+    return clock, world, server, base_url
+
+
+@pytest.fixture
+async def sim(
+    hass: HomeAssistant,
+    enable_bluetooth: None,
+    enable_custom_integrations: None,
+    socket_enabled: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Sim]:
+    """Cloud on 127.0.0.1, the lock advertised through a remote scanner."""
+    clock, world, server, base_url = await start_world(hass, monkeypatch)
     scanner = SimulatorScanner()
     cancels: list[Callable[[], None]] = [
         bluetooth.async_register_scanner(hass, scanner, connection_slots=3),
