@@ -59,14 +59,14 @@ class TedeeBluetoothLock(TedeeBluetoothEntity, LockEntity):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """A move the lock starts by itself is nobody's action in the logbook.
+        """Only our own command's state changes carry the action's context.
 
         Home Assistant keeps the last action's context for a few seconds: without
         this, a keypad unlock right after "lock" from Home Assistant would read
-        "unlocking triggered by action Lock: Lock".
+        "unlocking triggered by action Lock: Lock" in the logbook (and its end,
+        "unlocked triggered by state of Front door is unlocking").
         """
-        moving = self._state in (LockState.LOCKING, LockState.UNLOCKING)
-        if moving and not self._commands:
+        if not self._commands:
             self.async_set_context(Context())
         super()._handle_coordinator_update()
 
