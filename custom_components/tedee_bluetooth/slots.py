@@ -38,7 +38,7 @@ class SlotBroker:
         """No locks yet."""
         self._hass = hass
         self._members: dict[str, _Member] = {}
-        self.lent = 0  # slots lent so far (diagnostics, benchmark)
+        self.lent = 0  # slots lent so far
 
     @callback
     def add(
