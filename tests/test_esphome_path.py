@@ -176,3 +176,33 @@ async def test_the_scanner_shows_its_slots(
     allocations = get_manager().async_current_allocations(proxy.config.mac)
     assert allocations is not None
     assert [(a.slots, a.free) for a in allocations] == [(3, 3)]
+
+
+async def test_a_lock_discovered_before_the_account_is_named_once_it_is_known(
+    hass: HomeAssistant, proxied: Proxied
+) -> None:
+    """Two locks heard; pairing one names the other as the Tedee app does."""
+    back = proxied.add_lock(serial="10000001-000002", device_id=35801, name="Back door")
+    await proxied.add_proxy("bt-proxy-1")
+
+    def titles() -> dict[str, tuple[str, str]]:
+        return {
+            f["context"]["unique_id"]: (
+                f["step_id"],
+                f["context"]["title_placeholders"]["name"],
+            )
+            for f in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        }
+
+    await clock_of(hass).until(lambda: len(titles()) == 2, 10)
+    assert titles()[back.config.serial] == ("bluetooth_confirm", "Lock-8BD9")
+    front = next(
+        f
+        for f in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if f["context"]["unique_id"] == proxied.lock.config.serial
+    )
+    result = await configure(hass, front["flow_id"], {CONF_PERSONAL_KEY: KEY})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # The next advertisement opens Back door's dialog again, by its Tedee name.
+    await clock_of(hass).until(lambda: back.config.serial in titles(), 10)
+    assert titles() == {back.config.serial: ("bluetooth_confirm_account", "Back door")}

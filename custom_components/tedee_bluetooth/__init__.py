@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import EVENT_FLOW_DISCOVERED, ConfigEntry
+from homeassistant.components import bluetooth
+from homeassistant.config_entries import (
+    EVENT_FLOW_DISCOVERED,
+    SOURCE_BLUETOOTH,
+    ConfigEntry,
+)
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .cloud_api import tedee_cloud
 from .const import CONF_MOBILE_ID, CONF_PERSONAL_KEY, DOMAIN, LOGGER
 from .coordinator import TedeeBluetoothCoordinator
+from .pairing import async_find_lock_address
 from .services import async_setup_services
 from .tedee import CloudError
 
@@ -57,7 +63,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> boo
     # "Discovered" card among them). The 2025 frontends refresh that list only
     # on this event, so say it, or the card stays and its Add fails.
     hass.bus.async_fire(EVENT_FLOW_DISCOVERED)
+    _async_discover_again(hass, entry)
     return True
+
+
+@callback
+def _async_discover_again(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
+    """Discovery dialogs opened before an account was known: ask them again.
+
+    They name the lock as it advertises ("Lock-8BD9") and ask for a key. Now a
+    key is known, so the next advertisement opens them anew, with the lock's
+    Tedee name ("Back door") and only a confirmation.
+    """
+    for flow in hass.config_entries.flow.async_progress_by_handler(
+        DOMAIN, match_context={"source": SOURCE_BLUETOOTH}
+    ):
+        serial = flow["context"].get("unique_id")
+        if flow.get("step_id") != "bluetooth_confirm" or serial == entry.unique_id:
+            continue
+        address = async_find_lock_address(hass, serial) if serial else None
+        hass.config_entries.flow.async_abort(flow["flow_id"])
+        if address is not None:
+            bluetooth.async_rediscover_address(hass, address)
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
