@@ -495,18 +495,16 @@ class TedeeSession:
         lock has been without a slot for ``slot_hold`` (its turn in the rotation);
         before that it waits, as it always did.
         """
-        if background and self._lent and not self._turn_to_borrow():
+        if background and self._lent and not self._turn_came():
             # It gave its slot away: no attempt (and no status change) before
             # its turn.
-            self._await_turn()
             raise SessionError("no_connection_slot")
         try:
             client = await self._async_connect()
         except SessionError as err:
             if err.reason != "no_connection_slot" or self._borrow_slot is None:
                 raise
-            if background and not self._turn_to_borrow():
-                self._await_turn()
+            if background and not self._turn_came():
                 raise
             if not await self._borrow_slot():
                 raise
@@ -515,18 +513,18 @@ class TedeeSession:
         self._slotless_since, self._lent = None, False
         return client
 
-    def _await_turn(self) -> None:
-        """Try again when this lock's turn comes, whatever the back-off says."""
-        if self._slotless_since is not None and not self.stopped:
-            turn = self._slotless_since + self.config.slot_hold
-            wait = turn - asyncio.get_running_loop().time()
-            self._scheduler.at_most(max(0.0, wait))
+    def _turn_came(self) -> bool:
+        """Whether this lock has waited ``slot_hold`` without a slot.
 
-    def _turn_to_borrow(self) -> bool:
+        If not yet, the scheduler wakes it when it has, whatever the back-off says.
+        """
         now = asyncio.get_running_loop().time()
         if self._slotless_since is None:
             self._slotless_since = now
-        return now - self._slotless_since >= self.config.slot_hold
+        wait = self._slotless_since + self.config.slot_hold - now
+        if wait > 0 and not self.stopped:
+            self._scheduler.at_most(wait)
+        return wait <= 0
 
     @property
     def can_lend_slot(self) -> bool:
@@ -548,13 +546,11 @@ class TedeeSession:
         """
         if not self.can_lend_slot:
             return False
-        client, self._client = self._client, None
-        self.phase = Phase.IDLE
         self._slotless_since, self._lent = asyncio.get_running_loop().time(), True
-        if client is not None:
-            await asyncio.shield(async_quietly(client.disconnect()))
-        _LOGGER.debug("%s: lent its connection slot to another lock", self.name)
+        # Said first, so the drop below does not pass through "disconnected".
         self._set_status(ConnectionStatus.WAITING_FOR_SLOT)
+        await self._async_drop()
+        _LOGGER.debug("%s: lent its connection slot to another lock", self.name)
         self._schedule(self.config.slot_hold)
         return True
 
