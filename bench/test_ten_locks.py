@@ -22,16 +22,12 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from tests.esphome_fixtures import Proxied
+from tests.esphome_fixtures import Proxied, slug
 from tests.ha_fixtures import clock_of, settle
 
-LOCKS, PROXIES, SLOTS = 10, 3, 3
+LOCKS, PROXIES = 10, 3  # three slots each: nine for ten locks
 LATENCY = 0.015
 DAY_MINUTES = 24 * 60
-
-
-def _slug(name: str) -> str:
-    return name.lower().replace(" ", "_")
 
 
 async def test_ten_locks_for_a_day(hass: HomeAssistant, proxied: Proxied) -> None:
@@ -41,28 +37,15 @@ async def test_ten_locks_for_a_day(hass: HomeAssistant, proxied: Proxied) -> Non
     heap_before = tracemalloc.get_traced_memory()[0]
     before = tracemalloc.take_snapshot()
     proxied.lock.config.has_door_sensor = True
-    for i in range(1, LOCKS):
-        proxied.add_lock(
-            serial=f"1000{i:04d}-{i + 1:06d}", device_id=35800 + i, name=f"Door {i + 1}"
-        )
-    for lock in proxied.locks:
-        lock.config.latency = LATENCY
-        lock.config.move_time = 2.0  # a real motor
-    for p in range(PROXIES):
-        hears = {j: -50 - 8 * ((p + j) % PROXIES) for j in range(LOCKS)}
-        await proxied.add_proxy(
-            f"bt-proxy-{p + 1}", slots=SLOTS, hears=hears, advertise_every=10
-        )
-    for lock in proxied.locks:
-        await proxied.setup_lock(lock)
-    await settle(hass, 60)
+    # A real motor; every proxy has the default three slots.
+    await proxied.household(LOCKS, PROXIES, latency=LATENCY, move_time=2.0)
     gc.collect()  # what is still referenced, not garbage waiting for the collector
     heap_set_up = tracemalloc.get_traced_memory()[0]
     day_start = tracemalloc.take_snapshot()
     set_up = _growth_by_package(day_start.compare_to(before, "filename"), per=LOCKS)
     clock = clock_of(hass)
     rng = random.Random(2026)  # noqa: S311 - a scripted day, not crypto
-    names = [_slug(lock.config.name) for lock in proxied.locks]
+    names = [slug(lock) for lock in proxied.locks]
     latencies: list[float] = []
     responses: list[float] = []  # to "locking" / "unlocking"
     refused: dict[str, int] = {}

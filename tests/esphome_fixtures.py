@@ -24,6 +24,11 @@ from .ha_fixtures import clock_of, entry_data_for, lock_on_account, start_world
 from .world import World
 
 
+def slug(lock: SimulatedLock) -> str:
+    """The object id Home Assistant gives the lock's entities ("Door 2": door_2)."""
+    return lock.config.name.lower().replace(" ", "_")
+
+
 @dataclass
 class Proxied:
     """The simulated cloud, locks, and ESPHome proxies that reach them."""
@@ -93,6 +98,31 @@ class Proxied:
         entry.add_to_hass(self.hass)
         await self.hass.config_entries.async_setup(entry.entry_id)
         return entry
+
+    async def household(
+        self, locks: int = 10, proxies: int = 3, **lock_config: object
+    ) -> list[SimulatedLock]:
+        """``locks`` locks set up behind ``proxies`` proxies that each hear them all.
+
+        Each lock is nearer to one proxy than to the others; ``lock_config`` is
+        applied to every lock (the first included) before anything connects.
+        """
+        for i in range(1, locks):
+            self.add_lock(
+                serial=f"1000{i:04d}-{i + 1:06d}",
+                device_id=35800 + i,
+                name=f"Door {i + 1}",
+            )
+        for lock in self.locks:
+            for key, value in lock_config.items():
+                setattr(lock.config, key, value)
+        for p in range(proxies):
+            hears = {j: -50 - 8 * ((p + j) % proxies) for j in range(locks)}
+            await self.add_proxy(f"bt-proxy-{p + 1}", hears=hears, advertise_every=10)
+        for lock in self.locks:
+            await self.setup_lock(lock)
+        await clock_of(self.hass).advance(60)
+        return self.locks
 
     def add_lock(self, **config: object) -> SimulatedLock:
         """Another lock on the same account (in no proxy's range yet)."""

@@ -16,30 +16,16 @@ from custom_components.tedee_bluetooth.const import DOMAIN
 from custom_components.tedee_bluetooth.tedee import SessionConfig
 from simulator.lock import SimulatedLock
 
-from .esphome_fixtures import Proxied
+from .esphome_fixtures import Proxied, slug
 from .ha_fixtures import clock_of, settle, until_state, watch_states
 
 LOCKS, PROXIES = 10, 3
 SLOT_HOLD = SessionConfig().slot_hold
 
 
-def slug(lock: SimulatedLock) -> str:
-    return lock.config.name.lower().replace(" ", "_")
-
-
 async def household(hass: HomeAssistant, proxied: Proxied) -> list[SimulatedLock]:
-    """Ten locks set up, three proxies that each hear all of them."""
-    for i in range(1, LOCKS):
-        proxied.add_lock(
-            serial=f"1000{i:04d}-{i + 1:06d}", device_id=35800 + i, name=f"Door {i + 1}"
-        )
-    for p in range(PROXIES):
-        hears = {j: -50 - 8 * ((p + j) % PROXIES) for j in range(LOCKS)}
-        await proxied.add_proxy(f"bt-proxy-{p + 1}", hears=hears, advertise_every=10)
-    for lock in proxied.locks:
-        await proxied.setup_lock(lock)
-    await settle(hass, 60)
-    return proxied.locks
+    """Ten locks set up, three proxies (three slots each) that each hear all of them."""
+    return await proxied.household(LOCKS, PROXIES)
 
 
 def statuses(hass: HomeAssistant, locks: list[SimulatedLock]) -> dict[str, str]:
