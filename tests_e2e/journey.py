@@ -145,12 +145,15 @@ class Journey:
             " {detail: 'de', bubbles: true, composed: true}))"
         )
         expect(page.get_by_text("Sprache").first).to_be_visible(timeout=STEP_TIMEOUT_MS)
-        page.goto(
-            f"{self.url}/config/integrations/dashboard/add?domain=tedee_bluetooth"
-        )
-        # "Möchtest du Tedee Bluetooth einrichten?", then the user path, not the
-        # discovered Back door.
-        page.get_by_role("button", name="OK", exact=True).click()
+        # As in English: Add integration, the brand, then the user path (not the
+        # discovered Back door).
+        page.goto(f"{self.url}/config/integrations/dashboard")
+        page.get_by_role("button", name="Integration hinzufügen").click()
+        dialog = page.locator("dialog-add-integration")
+        search = dialog.locator("input").first
+        expect(search).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        search.fill("Tedee Bluetooth")
+        dialog.get_by_text("Tedee Bluetooth", exact=True).first.click()
         page.get_by_text("Eine weitere Instanz von Tedee Bluetooth einrichten").click()
         field = page.locator("input[name=personal_access_key]")
         expect(field).to_be_visible(timeout=STEP_TIMEOUT_MS)
