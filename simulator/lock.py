@@ -48,6 +48,7 @@ _LOGGER = logging.getLogger(__name__)
 
 SESSION_LIFETIME = 24 * 3600.0
 MOVING = frozenset({State.LOCKING, State.UNLOCKING, State.PULLING})
+AUTO_UNLOCK_GUARD = 180.0  # seconds
 
 
 def wall_clock() -> float:
@@ -178,6 +179,9 @@ class SimulatedLock:
         self.charging = False
         self.door = Door.CLOSED if self.config.has_door_sensor else Door.NOT_PAIRED
         self.jam_next = False
+        # When the last unlock started and whether it was an auto-unlock: the
+        # lock refuses an auto-unlock within AUTO_UNLOCK_GUARD of any unlock.
+        self.last_unlock: tuple[float, bool] | None = None
         self.logs: list[Entry] = []
         self.certified_users: dict[bytes, int] = {}  # mobile key -> user id it logs
         self.connections: list[SimulatedConnection] = []
@@ -493,13 +497,19 @@ class SimulatedLock:
         if opcode == Op.UNLOCK:
             if param > UnlockMode.WITHOUT_PULL:
                 return Result.INVALID_PARAM, b""
-            pull = param == UnlockMode.NORMAL and self.config.auto_pull
+            auto = param == UnlockMode.AUTO
+            if auto and (refusal := self._auto_unlock_guard()) is not None:
+                return refusal
+            pull = (
+                param in (UnlockMode.NORMAL, UnlockMode.AUTO) and self.config.auto_pull
+            )
             self._start_move(
                 State.UNLOCKING,
                 State.UNLOCKED,
                 trigger,
                 actor,
                 pull_after=pull,
+                logged=(Event.UNLOCKED_AUTO, actor.user_id, None) if auto else None,
             )
             return Result.SUCCESS, b""
         if not self.config.pull_spring_enabled:
@@ -510,6 +520,25 @@ class SimulatedLock:
             return Result.ERROR, b""
         self._start_pull(trigger, actor)
         return Result.SUCCESS, b""
+
+    def _auto_unlock_guard(self) -> tuple[int, bytes] | None:
+        """The vendor's refusal of an auto-unlock within 3 minutes of an unlock.
+
+        Whatever the lock's state; the answer carries the seconds since that
+        unlock, 4 bytes big-endian (the UNLOCK command's doc).
+        """
+        if self.last_unlock is None:
+            return None
+        started, was_auto = self.last_unlock
+        ago = int(self.clock() - started)
+        if ago >= AUTO_UNLOCK_GUARD:
+            return None
+        result = (
+            Result.ALREADY_CALLED_BY_AUTOUNLOCK
+            if was_auto
+            else Result.ALREADY_CALLED_BY_OTHER_OPERATION
+        )
+        return result, struct.pack(">I", max(ago, 0))
 
     def _start_move(
         self,
@@ -523,6 +552,9 @@ class SimulatedLock:
     ) -> None:
         self._set_state(moving, Status.OK, trigger, actor)
         jam, self.jam_next = self.jam_next, False
+        if target == State.UNLOCKED:
+            auto = logged is not None and logged[0] == Event.UNLOCKED_AUTO
+            self.last_unlock = (self.clock(), auto)
 
         def _finish() -> None:
             if jam:
@@ -584,9 +616,13 @@ class SimulatedLock:
     # -- activity logs -------------------------------------------------------------------
 
     def record_event(
-        self, event: Event, user_id: int = 0, *, pin_alias: str | None = None
+        self, event: int, user_id: int = 0, *, pin_alias: str | None = None
     ) -> None:
-        """Remember an activity-log entry and announce HAS_LOGS."""
+        """Remember an activity-log entry and announce HAS_LOGS.
+
+        ``event`` is any id: a test may log what a bridge or a newer firmware
+        would (PROTOCOL.md section 7).
+        """
         self.logs.append(
             Entry(
                 event=event,

@@ -49,6 +49,8 @@ ATTR_SOURCE: Final = "source"
 
 SERVICE_FORCE_LOCK: Final = "force_lock"
 SERVICE_FORCE_UNLOCK: Final = "force_unlock"
+SERVICE_UNLOCK: Final = "unlock"
+ATTR_AUTO_UNLOCK: Final = "auto_unlock"
 
 # Fired on the bus once per operation at the lock and per door movement; device
 # triggers and the logbook read it.

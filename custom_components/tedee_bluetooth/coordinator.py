@@ -37,7 +37,7 @@ from .const import (
     LOGGER,
     MODE_ALWAYS,
 )
-from .firmware import firmware_stale, store_firmware
+from .firmware import FIRMWARE_UPDATE_EVENTS, firmware_stale, store_firmware
 from .models import ActivityEvent, TedeeLockData
 from .repairs import async_sync_calibration, async_sync_repairs
 from .slots import async_get_broker
@@ -337,7 +337,12 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
 
     @callback
     def session_logs(self, records: list[LogRecord]) -> None:
-        """Records from the lock's log become activity events."""
+        """Records from the lock's log become activity events.
+
+        A firmware update the log reports means the version is read again.
+        """
+        if any(r.event_id in FIRMWARE_UPDATE_EVENTS for r in records):
+            self.session.read_version = True
         self.activity.logged(records)
 
     @callback
@@ -382,9 +387,18 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         param = LockParam.FORCE if force else LockParam.NORMAL
         await self._async_move(lambda c: c.lock(param), locking=True)
 
-    async def async_unlock(self, *, force: bool = False) -> None:
-        """Unlock, pulling the spring or not as the options say."""
-        param = UnlockParam.FORCE if force else self._unlock_param()
+    async def async_unlock(self, *, force: bool = False, auto: bool = False) -> None:
+        """Unlock, pulling the spring or not as the options say.
+
+        ``auto``: an auto-unlock (presence automations). The lock refuses it
+        within 3 minutes of any unlock and logs it as an auto-unlock.
+        """
+        if force:
+            param = UnlockParam.FORCE
+        elif auto:
+            param = UnlockParam.AUTO
+        else:
+            param = self._unlock_param()
         await self._async_move(lambda c: c.unlock(param), locking=False)
 
     async def _async_move(

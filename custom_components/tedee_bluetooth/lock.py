@@ -138,3 +138,7 @@ class TedeeBluetoothLock(TedeeBluetoothEntity, LockEntity):
     async def async_force_unlock(self) -> None:
         """Emergency unlock."""
         await self._async_command(self.coordinator.async_unlock(force=True))
+
+    async def async_unlock_action(self, auto_unlock: bool = False) -> None:
+        """The integration's unlock action: optionally as an auto-unlock."""
+        await self._async_command(self.coordinator.async_unlock(auto=auto_unlock))

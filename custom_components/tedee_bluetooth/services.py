@@ -1,16 +1,28 @@
-"""Entity actions: force lock and force unlock (emergency modes)."""
+"""Entity actions: force lock and unlock (emergency modes), unlock as auto-unlock."""
 
 from __future__ import annotations
 
 from homeassistant.components.lock.const import DOMAIN as LOCK_DOMAIN
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_platform, service
+from homeassistant.helpers import config_validation as cv, entity_platform, service
+from homeassistant.helpers.typing import VolDictType
+import voluptuous as vol
 
-from .const import DOMAIN, SERVICE_FORCE_LOCK, SERVICE_FORCE_UNLOCK
+from .const import (
+    ATTR_AUTO_UNLOCK,
+    DOMAIN,
+    SERVICE_FORCE_LOCK,
+    SERVICE_FORCE_UNLOCK,
+    SERVICE_UNLOCK,
+)
 
-_ACTIONS = {
-    SERVICE_FORCE_LOCK: "async_force_lock",
-    SERVICE_FORCE_UNLOCK: "async_force_unlock",
+_ACTIONS: dict[str, tuple[VolDictType | None, str]] = {
+    SERVICE_FORCE_LOCK: (None, "async_force_lock"),
+    SERVICE_FORCE_UNLOCK: (None, "async_force_unlock"),
+    SERVICE_UNLOCK: (
+        {vol.Optional(ATTR_AUTO_UNLOCK, default=False): cv.boolean},
+        "async_unlock_action",
+    ),
 }
 # Current Home Assistant registers entity actions in async_setup; 2025.4 lacks the
 # helper, so there they are registered when the lock platform sets up.
@@ -22,9 +34,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register the entity actions (current Home Assistant)."""
     if not _HAS_PLATFORM_HELPER:
         return
-    for name, method in _ACTIONS.items():  # pragma: no cover - Home Assistant >= 2025.9
+    for name, (schema, method) in _ACTIONS.items():  # pragma: no cover - >= 2025.9
         service.async_register_platform_entity_service(  # type: ignore[attr-defined]
-            hass, DOMAIN, name, entity_domain=LOCK_DOMAIN, schema=None, func=method
+            hass, DOMAIN, name, entity_domain=LOCK_DOMAIN, schema=schema, func=method
         )
 
 
@@ -34,5 +46,5 @@ def async_setup_platform_services() -> None:
     if _HAS_PLATFORM_HELPER:
         return  # pragma: no cover - Home Assistant >= 2025.9
     platform = entity_platform.async_get_current_platform()
-    for name, method in _ACTIONS.items():
-        platform.async_register_entity_service(name, None, method)
+    for name, (schema, method) in _ACTIONS.items():
+        platform.async_register_entity_service(name, schema, method)

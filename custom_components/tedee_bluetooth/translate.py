@@ -13,6 +13,15 @@ from .tedee import (
     ResultCode,
     SessionError,
     TedeeError,
+    decode_seconds_since_unlock,
+)
+
+# The lock's refusals of an auto-unlock within 3 minutes of the last unlock.
+_AUTO_UNLOCK_GUARD = frozenset(
+    {
+        ResultCode.ALREADY_CALLED_BY_AUTOUNLOCK,
+        ResultCode.ALREADY_CALLED_BY_OTHER_OPERATION,
+    }
 )
 
 
@@ -32,8 +41,16 @@ def command_error(err: TedeeError, name: str) -> HomeAssistantError:
     """What the user is told when a command was refused or failed."""
     if isinstance(err, SessionError):
         return HomeAssistantError(**translated(err, name))
+    placeholders = {"name": name}
     if isinstance(err, CommandError):
         key = _result_key(err.result)
+        if err.result in _AUTO_UNLOCK_GUARD:
+            # The guard's answer says how long ago the last unlock was.
+            seconds = decode_seconds_since_unlock(err.data)
+            if seconds is None:
+                key += "_recently"
+            else:
+                placeholders["seconds"] = str(seconds)
     elif isinstance(err, OutcomeUnknownError):
         # Sent, never answered: the lock may have moved. It is never resent.
         key = "outcome_unknown"
@@ -43,7 +60,7 @@ def command_error(err: TedeeError, name: str) -> HomeAssistantError:
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=key,
-        translation_placeholders={"name": name},
+        translation_placeholders=placeholders,
     )
 
 

@@ -38,6 +38,7 @@ from .wire.commands import (
     StateReport,
     UnlockParam,
     VersionReport,
+    decode_seconds_since_unlock,
 )
 from .wire.const import (
     AlertCode,
@@ -108,6 +109,7 @@ __all__ = [
     "UnlockParam",
     "VersionReport",
     "bleak_connector",
+    "decode_seconds_since_unlock",
     "parse_log_package",
     "serial_to_service_uuid",
     "service_uuid_to_serial",
