@@ -129,10 +129,11 @@ async def test_a_keypad_unlock_fires_once_as_the_keypad_naming_the_pin_owner(
         sim.lock.config.device_id, "guest", cloud_activity.UNLOCK_BY_PIN
     )
     events = await set_up_and_watch(hass, sim)
-    sim.lock.keypad_unlock(guest, "Guest")
+    sim.lock.keypad_unlock(guest, "Back door PIN")
     await settle(hass, WHO_WAIT + 5)
     assert [e["event_type"] for e in events] == ["unlocked_keypad"]
     assert who(events[0]) == (guest, "Guest User")
+    assert events[0]["pin_name"] == "Back door PIN"  # the log's PIN alias
     assert sim.lock.logs == []
 
 
@@ -269,3 +270,26 @@ async def test_a_failing_cloud_never_holds_an_event(
         ("unlocked_remote", (guest, None))
     ]
     assert activity_lookups(sim) == 2  # tried, refused, and the event went out
+
+
+async def test_every_event_the_vendor_lists_has_its_own_type(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Bridge, access-link and firmware records are named; an unknown id keeps its number."""
+    entry = await sim.setup()
+    await settle(hass, 0.1)
+    events = watch_events(hass)
+    for event_id in (0xE5, 0xE2, 0xE1, 0x2E, 0x7F):
+        sim.lock.record_event(event_id, OWNER[0])
+    await settle(hass, 3)
+    assert [e["event_type"] for e in events] == [
+        "unlocked_bridge",
+        "locked_link",
+        "firmware_updated",
+        "charging_started",
+        "other",
+    ]
+    assert events[-1]["log_event"] == "event_0x7f"
+    assert "pin_name" not in events[0]  # only where the log names a PIN
+    # The firmware changed: the next session reads the version again.
+    assert entry.runtime_data.session.read_version

@@ -180,7 +180,7 @@ def listen_activity(hass: HomeAssistant) -> list[Event]:
                 "Front door: Door opened (door sensor)",
                 "Front door: Unlocked with the button",
                 "Front door: Locked remotely (Acct User)",
-                "Front door: Unlocked with the keypad (Anna)",
+                "Front door: Unlocked with the keypad (Anna, PIN Garden gate)",
             ],
         ),
         (
@@ -189,7 +189,7 @@ def listen_activity(hass: HomeAssistant) -> list[Event]:
                 "Front door: Tür geöffnet (Türsensor)",
                 "Front door: Mit der Taste aufgeschlossen",
                 "Front door: Aus der Ferne abgeschlossen (Acct User)",
-                "Front door: Mit dem Keypad aufgeschlossen (Anna)",
+                "Front door: Mit dem Keypad aufgeschlossen (Anna, PIN Garden gate)",
             ],
         ),
     ],
@@ -211,7 +211,7 @@ async def test_the_logbook_says_who_and_how(
     await settle(hass, 2)
     await hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
     await settle(hass, 12)
-    sim.lock.keypad_unlock(ANNA, "Anna")
+    sim.lock.keypad_unlock(ANNA, "Garden gate")  # her PIN's name
     await settle(hass, 12)
     assert await _logbook_lines(hass, language) == expected
     del FIRED[hass]

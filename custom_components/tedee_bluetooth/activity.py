@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
@@ -94,16 +95,18 @@ class ActivityFeed:
         now = self._hass.loop.time()
         for record in records:
             event = event_from_log(record)
-            if event is None:
-                continue
             user_id = record.user_id or None  # 0: the lock does not know
             live = self._consume_live(event.event_type, now)
             if live is None:
                 self._fire(event.by(user_id, self._name(user_id)))
             elif live.waiting is not None:
                 live.waiting()
-                # The record knows how: the keypad, HomeKit or an app.
-                live.event = replace(live.event, event_type=event.event_type)
+                # The record knows how (the keypad, HomeKit or an app) and
+                # which PIN.
+                live.event = ActivityEvent(
+                    event.event_type,
+                    {**live.event.attributes, **_pin_of(event)},
+                )
                 self._fire_waiting(live, user_id)
 
     @callback
@@ -138,8 +141,14 @@ class ActivityFeed:
             listener(event)
 
 
-# How the log names an operation that arrived over a link; live they are all "remote".
-_OVER_A_LINK = frozenset({"remote", "keypad", "homekit"})
+# How the log names an operation that arrived over a link; live they are all
+# "remote" (an auto-unlock is an UNLOCK command with the AUTO parameter; a
+# bridge and an access link reach the lock over Bluetooth too).
+_OVER_A_LINK = frozenset({"remote", "keypad", "homekit", "auto", "link", "bridge"})
+
+
+def _pin_of(event: ActivityEvent) -> dict[str, Any]:
+    return {k: v for k, v in event.attributes.items() if k == "pin_name"}
 
 
 def same_operation(live_type: str, logged_type: str) -> bool:

@@ -10,9 +10,15 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_FIRMWARE, CONF_FIRMWARE_READ, DOMAIN, FIRMWARE_MAX_AGE
+from .tedee.wire.logs import EventId
 
 if TYPE_CHECKING:
     from . import TedeeConfigEntry
+
+# Log records that say the lock's firmware changed.
+FIRMWARE_UPDATE_EVENTS = frozenset(
+    {EventId.FIRMWARE_UPDATE_BY_BRIDGE, EventId.FIRMWARE_UPDATE_BY_MOBILE}
+)
 
 
 def firmware_stale(entry: TedeeConfigEntry) -> bool:

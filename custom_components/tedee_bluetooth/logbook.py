@@ -66,6 +66,10 @@ def describe(hass: HomeAssistant, data: Mapping[str, Any]) -> str:
         texts = async_get_cached_translations(hass, "en", "entity", DOMAIN)
     # As translated: lowering the first letter would be wrong in German.
     message = texts.get(_KEY + kind, kind.replace("_", " "))
-    if user := data.get("user_name"):
-        message += f" ({user})"
+    # Who, and with which PIN: "Unlocked with the keypad (Anna, PIN Garden gate)".
+    who = [str(data["user_name"])] if data.get("user_name") else []
+    if pin := data.get("pin_name"):
+        who.append(f"PIN {pin}")
+    if who:
+        message += f" ({', '.join(who)})"
     return message

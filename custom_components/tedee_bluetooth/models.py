@@ -132,11 +132,21 @@ _LOG_EVENTS: dict[int, str] = {
     EventId.INCORRECT_PIN: "incorrect_pin",
     EventId.LOCKED_BY_KEYPAD_WITH_PIN: "locked_keypad",
     EventId.LOCKED_BY_KEYPAD_WITHOUT_PIN: "locked_keypad",
+    EventId.BATTERY_CHARGING: "charging_started",
+    EventId.BATTERY_STOP_CHARGING: "charging_stopped",
+    EventId.FIRMWARE_UPDATE_BY_BRIDGE: "firmware_updated",
+    EventId.FIRMWARE_UPDATE_BY_MOBILE: "firmware_updated",
+    EventId.LOCKED_BY_ACCESS_LINK: "locked_link",
+    EventId.LOCKED_BY_BRIDGE_API: "locked_bridge",
+    EventId.UNLOCKED_BY_ACCESS_LINK: "unlocked_link",
+    EventId.UNLOCKED_BY_BRIDGE_API: "unlocked_bridge",
+    EventId.PULLED_BY_ACCESS_LINK: "opened_link",
+    EventId.PULLED_BY_BRIDGE_API: "opened_bridge",
+    EventId.PARTIALLY_OPEN_BY_ACCESS_LINK: "partially_opened",
+    EventId.PARTIALLY_OPEN_BY_BRIDGE_API: "partially_opened",
+    EventId.PULLED_AUTO_BY_ACCESS_LINK: "opened_link",
+    EventId.PULLED_AUTO_BY_BRIDGE_API: "opened_bridge",
 }
-# Charging is a sensor, not an activity.
-_IGNORED_LOG_EVENTS = frozenset(
-    {EventId.BATTERY_CHARGING, EventId.BATTERY_STOP_CHARGING}
-)
 
 EVENT_TYPES: list[str] = sorted(
     {
@@ -183,15 +193,17 @@ def event_from_status(
     return ActivityEvent(event_type, {"timestamp": now.isoformat(), "source": "lock"})
 
 
-def event_from_log(record: LogRecord) -> ActivityEvent | None:
-    """The activity an activity-log record describes."""
-    if record.event_id in _IGNORED_LOG_EVENTS:
-        return None
-    return ActivityEvent(
-        _LOG_EVENTS.get(record.event_id, "other"),
-        {
-            "timestamp": record.timestamp.isoformat(),
-            "log_event": record.event_name,
-            "source": "activity_log",
-        },
-    )
+def event_from_log(record: LogRecord) -> ActivityEvent:
+    """The activity an activity-log record describes.
+
+    Every event id the vendor lists has a type; an id it does not list is
+    "other", and ``log_event`` keeps its number (``event_0x7f``).
+    """
+    attributes: dict[str, Any] = {
+        "timestamp": record.timestamp.isoformat(),
+        "log_event": record.event_name,
+        "source": "activity_log",
+    }
+    if record.pin_alias:
+        attributes["pin_name"] = record.pin_alias
+    return ActivityEvent(_LOG_EVENTS.get(record.event_id, "other"), attributes)
