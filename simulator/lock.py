@@ -49,6 +49,7 @@ _LOGGER = logging.getLogger(__name__)
 SESSION_LIFETIME = 24 * 3600.0
 MOVING = frozenset({State.LOCKING, State.UNLOCKING, State.PULLING})
 AUTO_UNLOCK_GUARD = 180.0  # seconds
+FIRMWARE_UPDATE_BY_MOBILE = 0xE1  # log event id (section 7)
 
 
 def wall_clock() -> float:
@@ -199,8 +200,8 @@ class SimulatedLock:
 
     @property
     def moving(self) -> bool:
-        """Motor running."""
-        return self.state in MOVING
+        """Motor running, or firmware installing: the lock takes no operation."""
+        return self.state in MOVING or self.state == State.UPDATING
 
     def connect(
         self,
@@ -737,6 +738,25 @@ class SimulatedLock:
         """The owner calibrates it in the Tedee app; it ends in the unlocked position."""
         self.calibrated = True
         self._set_state(State.UNLOCKED, Status.OK, Cause.REMOTE, NOBODY)
+
+    def install_firmware(
+        self, version: tuple[int, int, int], duration: float = 60.0
+    ) -> None:
+        """The Tedee app updates the lock: UPDATING, then a reboot on the new version.
+
+        The reboot ends every link; the log records the update by a phone.
+        """
+        before = self.state
+        self._set_state(State.UPDATING, Status.OK, Cause.REMOTE, NOBODY)
+
+        def _rebooted() -> None:
+            self.config.firmware = version
+            self.state = before
+            for conn in list(self.connections):
+                conn.drop("rebooting on new firmware")
+            self.record_event(FIRMWARE_UPDATE_BY_MOBILE)
+
+        self._move = asyncio.get_running_loop().call_later(duration, _rebooted)
 
     def set_battery(self, level: int) -> None:
         """Battery level changes."""

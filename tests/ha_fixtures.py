@@ -22,11 +22,13 @@ from custom_components.tedee_bluetooth.const import (
     CONF_CERTIFICATE,
     CONF_DEVICE_PUBLIC_KEY,
     CONF_LOCK_ID,
+    CONF_LOCK_RECORD_READ,
     CONF_LOCK_TYPE,
     CONF_MOBILE_ID,
     CONF_PERSONAL_KEY,
     CONF_PRIVATE_KEY,
     CONF_SERIAL,
+    CONF_UPDATE_AVAILABLE,
     DOMAIN,
 )
 from simulator.cloud import make_app
@@ -64,6 +66,8 @@ def entry_data_for(world: World, lock: SimulatedLock) -> dict[str, Any]:
         CONF_CERT_EXPIRATION: (now + world.cloud.cert_validity).isoformat(),
         CONF_CERT_ISSUED: now.isoformat(),
         CONF_DEVICE_PUBLIC_KEY: device_key,
+        CONF_UPDATE_AVAILABLE: False,
+        CONF_LOCK_RECORD_READ: now.isoformat(),
     }
 
 

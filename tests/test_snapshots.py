@@ -25,7 +25,13 @@ from .ha_fixtures import LOCK, Sim, settle
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize(
     "platform",
-    [Platform.BINARY_SENSOR, Platform.EVENT, Platform.LOCK, Platform.SENSOR],
+    [
+        Platform.BINARY_SENSOR,
+        Platform.EVENT,
+        Platform.LOCK,
+        Platform.SENSOR,
+        Platform.UPDATE,
+    ],
 )
 async def test_entities(
     hass: HomeAssistant,
@@ -53,5 +59,10 @@ async def test_diagnostics(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)  # type: ignore[arg-type]
     # Dates follow the test's clock; everything else must not change.
     assert diagnostics == snapshot(
-        exclude=props("certificate_expiration", "certificate_issued", "firmware_read")
+        exclude=props(
+            "certificate_expiration",
+            "certificate_issued",
+            "firmware_read",
+            "lock_record_read",
+        )
     )

@@ -25,6 +25,7 @@ PLATFORMS: list[Platform] = [
     Platform.EVENT,
     Platform.LOCK,
     Platform.SENSOR,
+    Platform.UPDATE,
 ]
 
 type TedeeConfigEntry = ConfigEntry[TedeeBluetoothCoordinator]

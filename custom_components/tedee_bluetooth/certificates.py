@@ -6,7 +6,7 @@ again an hour later, and the old certificate keeps working until it expires.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -24,11 +24,9 @@ from .const import (
     CONF_CERT_ISSUED,
     CONF_CERTIFICATE,
     CONF_DEVICE_PUBLIC_KEY,
-    CONF_HAS_DOOR_SENSOR,
     CONF_LOCK_ID,
     CONF_MOBILE_ID,
     CONF_PRIVATE_KEY,
-    CONF_PULL_SPRING_ENABLED,
     CONF_SERIAL,
     DOMAIN,
     LOGGER,
@@ -36,7 +34,6 @@ from .const import (
 from .tedee import (
     CloudAuthError,
     CloudError,
-    CloudLock,
     CloudScopeError,
     Credentials,
     DeviceCertificate,
@@ -51,14 +48,14 @@ LAST_RENEWALS: HassKey[dict[str, datetime]] = HassKey("tedee_bluetooth_renewals"
 
 
 class CertificateKeeper:
-    """Renews this entry's certificate, then reads the cloud's lock settings."""
+    """Renews this entry's certificate; ``after_renewal`` runs after each renewal."""
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: TedeeConfigEntry,
         cloud: TedeeCloud,
-        on_cloud_lock: Callable[[CloudLock], None],
+        after_renewal: Callable[[], Awaitable[None]],
         on_clock_doubt: Callable[[], None] = lambda: None,
     ) -> None:
         """Nothing is scheduled before ``async_ensure``.
@@ -70,7 +67,7 @@ class CertificateKeeper:
         self._hass = hass
         self._entry = entry
         self._cloud = cloud
-        self._on_cloud_lock = on_cloud_lock
+        self._after_renewal = after_renewal
         self._cancel: CALLBACK_TYPE | None = None
         self._auth_failed = False
         self._stopped = False
@@ -205,32 +202,7 @@ class CertificateKeeper:
             )
             self._on_clock_doubt()
         self._schedule(after_renewal=True)
-        await self._async_recheck_pull_spring()
-
-    async def _async_recheck_pull_spring(self) -> None:
-        """Offer "open" only where the cloud says pull-spring is enabled."""
-        try:
-            locks = await self._cloud.get_locks()
-        except CloudError as err:  # a key without Device.Read: keep what we know
-            LOGGER.debug(
-                "%s: cannot read the lock's settings: %s", self._entry.title, err
-            )
-            return
-        data = self._entry.data
-        lock = next((lock for lock in locks if lock.id == data[CONF_LOCK_ID]), None)
-        if lock is None:
-            return
-        changes: dict[str, bool] = {}
-        enabled = lock.pull_spring_enabled
-        if enabled is not None and data.get(CONF_PULL_SPRING_ENABLED) != enabled:
-            changes[CONF_PULL_SPRING_ENABLED] = enabled
-        if lock.has_door_sensor and not data.get(CONF_HAS_DOOR_SENSOR):
-            changes[CONF_HAS_DOOR_SENSOR] = True  # a sensor paired since
-        if changes:
-            self._hass.config_entries.async_update_entry(
-                self._entry, data={**data, **changes}
-            )
-        self._on_cloud_lock(lock)
+        await self._after_renewal()
 
     @callback
     def _schedule(self, *, retry: bool = False, after_renewal: bool = False) -> None:

@@ -26,6 +26,10 @@ CONF_HAS_DOOR_SENSOR: Final = "has_door_sensor"  # learned from the first report
 CONF_FIRMWARE: Final = "firmware"  # cached: read again daily or after an update
 CONF_FIRMWARE_READ: Final = "firmware_read"
 FIRMWARE_MAX_AGE: Final = timedelta(days=1)
+# From the cloud's lock record (softwareVersions), read at most daily.
+CONF_UPDATE_AVAILABLE: Final = "update_available"
+CONF_LOCK_RECORD_READ: Final = "lock_record_read"
+LOCK_RECORD_MAX_AGE: Final = timedelta(days=1)
 
 # Options
 CONF_PULL_ON_UNLOCK: Final = "pull_spring_on_unlock"

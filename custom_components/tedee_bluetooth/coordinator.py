@@ -38,6 +38,7 @@ from .const import (
     MODE_ALWAYS,
 )
 from .firmware import FIRMWARE_UPDATE_EVENTS, firmware_stale, store_firmware
+from .lock_record import LockRecord
 from .models import ActivityEvent, TedeeLockData
 from .repairs import async_sync_calibration, async_sync_repairs
 from .slots import async_get_broker
@@ -116,8 +117,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             waiting=lambda: self.always_connected and not self.session.established,
         )
         self.cloud = tedee_cloud(hass, entry.data[CONF_PERSONAL_KEY])
+        self.lock_record = LockRecord(hass, entry, self.cloud, self._cloud_lock)
         self.certificates = CertificateKeeper(
-            hass, entry, self.cloud, self._cloud_lock, self._check_clock
+            hass, entry, self.cloud, self.lock_record.async_read, self._check_clock
         )
         self.user_names = UserNames(
             hass,
@@ -191,6 +193,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             LOGGER.debug("%s: first read failed: %s", self.name, err)
             raise ConfigEntryNotReady(**translated(None, self.name)) from err
         self.tracker.start()
+        self.lock_record.start()
         self.user_names.async_lookup()  # so the first events can name their users
 
     async def async_shutdown(self) -> None:
@@ -205,6 +208,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         await super().async_shutdown()
         self.tracker.stop()
         self.certificates.stop()
+        self.lock_record.stop()
         self._leave_broker()
         await self.session.async_stop()
         self.activity.async_stop()  # after the session: no notification comes now
@@ -244,9 +248,13 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         """A read answered: fresh data, written at once."""
         if isinstance(report, StateReport):
             self.last_read = dt_util.utcnow()
+        previous = self.data.firmware
         self._set_data(self.data.with_report(report))
         if isinstance(report, VersionReport):
             store_firmware(self.hass, self.config_entry, self.serial, str(report))
+            if previous is not None and str(report) != previous:
+                # Updated: does the cloud still offer an update?
+                self.lock_record.read_soon()
 
     @callback
     def session_notification(self, notification: Notification) -> None:
@@ -279,6 +287,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         if data.state is not None and data.state is not self.data.state:
             uncalibrated = data.state is LockState.UNCALIBRATED
             async_sync_calibration(self.hass, uncalibrated, self.name, self.serial)
+            if data.state is LockState.UPDATING:
+                # It reboots on new firmware: the next session reads its version.
+                self.session.read_version = True
         self.async_set_updated_data(data)
 
     @callback
@@ -347,7 +358,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
 
     @callback
     def _cloud_lock(self, lock: CloudLock) -> None:
-        """The cloud's record of the lock, read after each certificate renewal."""
+        """The cloud's record of the lock, read after a renewal and daily."""
         if lock.firmware_version and lock.firmware_version != self.data.firmware:
             self.session.read_version = True  # updated: read it on the next session
         if firmware_stale(self.config_entry):

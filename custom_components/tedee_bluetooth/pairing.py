@@ -20,16 +20,15 @@ from .const import (
     CONF_CERT_ISSUED,
     CONF_CERTIFICATE,
     CONF_DEVICE_PUBLIC_KEY,
-    CONF_HAS_DOOR_SENSOR,
     CONF_LOCK_ID,
     CONF_LOCK_TYPE,
     CONF_MOBILE_ID,
     CONF_PERSONAL_KEY,
     CONF_PRIVATE_KEY,
-    CONF_PULL_SPRING_ENABLED,
     CONF_SERIAL,
     LOGGER,
 )
+from .lock_record import record_fields
 from .tedee import (
     AlertCode,
     AlertError,
@@ -129,10 +128,7 @@ async def async_pair(
         CONF_CERT_ISSUED: dt_util.utcnow().isoformat(),
         CONF_DEVICE_PUBLIC_KEY: cert.device_public_key,
     }
-    if lock.pull_spring_enabled is not None:
-        data[CONF_PULL_SPRING_ENABLED] = lock.pull_spring_enabled
-    if lock.has_door_sensor:  # the door entity exists from the start
-        data[CONF_HAS_DOOR_SENSOR] = True
+    data.update(record_fields(lock))  # settings, and whether firmware waits
     return data
 
 

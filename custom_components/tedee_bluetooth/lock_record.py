@@ -1,0 +1,120 @@
+"""The cloud's record of the lock: its settings and whether new firmware waits.
+
+Read after each certificate renewal, after the lock's firmware changed, and
+otherwise at most once a day: one request each time, inside the account's
+cloud budget. What it says is kept in the config entry, so a restart reads
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_HAS_DOOR_SENSOR,
+    CONF_LOCK_ID,
+    CONF_LOCK_RECORD_READ,
+    CONF_PULL_SPRING_ENABLED,
+    CONF_UPDATE_AVAILABLE,
+    DOMAIN,
+    LOCK_RECORD_MAX_AGE,
+    LOGGER,
+)
+from .tedee import CloudError, CloudLock, TedeeCloud
+
+if TYPE_CHECKING:
+    from . import TedeeConfigEntry
+
+
+def record_fields(lock: CloudLock) -> dict[str, Any]:
+    """What the entry keeps of a lock record (at pairing and after each read)."""
+    fields: dict[str, Any] = {
+        CONF_UPDATE_AVAILABLE: lock.update_available,
+        CONF_LOCK_RECORD_READ: dt_util.utcnow().isoformat(),
+    }
+    if lock.pull_spring_enabled is not None:
+        fields[CONF_PULL_SPRING_ENABLED] = lock.pull_spring_enabled
+    if lock.has_door_sensor:  # a sensor paired since: its entity exists from now on
+        fields[CONF_HAS_DOOR_SENSOR] = True
+    return fields
+
+
+class LockRecord:
+    """Reads the lock's cloud record when it may have changed, and daily."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: TedeeConfigEntry,
+        cloud: TedeeCloud,
+        on_read: Callable[[CloudLock], None],
+    ) -> None:
+        """Nothing is read or scheduled before ``start``."""
+        self._hass = hass
+        self._entry = entry
+        self._cloud = cloud
+        self._on_read = on_read
+        self._cancel: CALLBACK_TYPE | None = None
+
+    @callback
+    def start(self) -> None:
+        """Check hourly whether the last read is a day old."""
+        self._cancel = async_track_time_interval(
+            self._hass,
+            self._tick,
+            LOCK_RECORD_MAX_AGE / 24,
+            name=f"{DOMAIN} lock record",
+            cancel_on_shutdown=True,
+        )
+
+    @callback
+    def stop(self) -> None:
+        """No more reads (unload)."""
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
+
+    @property
+    def stale(self) -> bool:
+        """Never read, or read a day ago or more."""
+        read = self._entry.data.get(CONF_LOCK_RECORD_READ)
+        if read is None:
+            return True
+        age = dt_util.utcnow() - datetime.fromisoformat(read)
+        return age >= LOCK_RECORD_MAX_AGE
+
+    @callback
+    def _tick(self, _now: datetime) -> None:
+        if self.stale:
+            self.read_soon()
+
+    @callback
+    def read_soon(self) -> None:
+        """Read it in the background (the lock's firmware changed, or a day passed)."""
+        self._entry.async_create_background_task(
+            self._hass, self.async_read(), f"{DOMAIN} lock record"
+        )
+
+    async def async_read(self) -> None:
+        """Read the record; a failing cloud keeps what the entry knows."""
+        try:
+            locks = await self._cloud.get_locks()
+        except CloudError as err:  # a key without Device.Read, a busy cloud
+            LOGGER.debug(
+                "%s: cannot read the lock's cloud record: %s", self._entry.title, err
+            )
+            return
+        data = self._entry.data
+        lock = next((lock for lock in locks if lock.id == data[CONF_LOCK_ID]), None)
+        if lock is None:
+            return
+        self._hass.config_entries.async_update_entry(
+            self._entry, data={**data, **record_fields(lock)}
+        )
+        self._on_read(lock)

@@ -1,0 +1,130 @@
+"""The firmware update entity: installed, offered by Tedee, installing, updated."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tedee_bluetooth.const import CONF_LOCK_RECORD_READ, DOMAIN
+from simulator.cloud import CloudLockRecord
+
+from .ha_fixtures import LOCK, STATUS, Sim, jump, settle, until_state
+from .world import ACCOUNT
+
+FIRMWARE = "update.front_door_firmware"
+DAY = 24 * 3600
+
+
+def _record(sim: Sim) -> CloudLockRecord:
+    return sim.world.cloud.accounts[ACCOUNT].locks[sim.lock.config.device_id]
+
+
+def _lock_reads(sim: Sim, since: int = 0) -> int:
+    return sum(
+        path.endswith("/my/lock") for _m, path in sim.world.cloud.request_log[since:]
+    )
+
+
+async def test_the_installed_version_and_no_offer(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    await sim.setup()
+    state = hass.states.get(FIRMWARE)
+    assert state is not None
+    assert state.state == "off"
+    assert state.attributes["installed_version"] == "2.4.1234"
+    assert state.attributes["latest_version"] == "2.4.1234"
+    assert state.attributes["release_summary"] is None
+    assert state.attributes["in_progress"] is False
+
+
+def _read_ago(hass: HomeAssistant, entry: MockConfigEntry, hours: float) -> None:
+    """Pretend the lock record was last read this long ago (a day of keep-alives
+    is too slow to simulate frame by frame)."""
+    read = dt_util.utcnow() - timedelta(hours=hours)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_LOCK_RECORD_READ: read.isoformat()}
+    )
+
+
+async def test_an_offer_is_read_daily_and_sends_the_user_to_the_app(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = await sim.setup()
+    since = len(sim.world.cloud.request_log)
+    _record(sim).update_available = True  # Tedee releases new firmware
+    _read_ago(hass, entry, 22.5)
+    await jump(hass, 3600 + 60)  # the hourly check: 23.5 h old, not read
+    assert hass.states.get(FIRMWARE).state == "off"
+    assert _lock_reads(sim, since) == 0
+    await jump(hass, 3600)  # 24.5 h old: read once
+    state = hass.states.get(FIRMWARE)
+    assert state.state == "on"
+    assert state.attributes["latest_version"] == "newer than 2.4.1234"
+    assert state.attributes["release_summary"].startswith(
+        "Tedee offers newer firmware for this lock. Update it in the Tedee app"
+    )
+    assert state.attributes["supported_features"] == 4  # progress; no install
+    assert _lock_reads(sim, since) == 1
+    await jump(hass, 3 * 3600)
+    assert _lock_reads(sim, since) == 1  # at most daily
+
+
+async def test_skipping_an_offer_skips_only_that_one(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    assert await async_setup_component(hass, "update", {})
+    entry = await sim.setup()
+    _record(sim).update_available = True
+    await entry.runtime_data.lock_record.async_read()
+    await hass.services.async_call(
+        "update", "skip", {"entity_id": FIRMWARE}, blocking=True
+    )
+    state = hass.states.get(FIRMWARE)
+    assert state.state == "off"
+    assert state.attributes["skipped_version"] == "newer than 2.4.1234"
+
+
+async def test_installing_in_the_app_then_the_new_version(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = await sim.setup()
+    _record(sim).update_available = True
+    await entry.runtime_data.lock_record.async_read()
+    assert hass.states.get(FIRMWARE).state == "on"
+    sim.lock.install_firmware((2, 5, 30123), duration=60)
+    await settle(hass, 1)
+    state = hass.states.get(FIRMWARE)
+    assert state.attributes["in_progress"] is True
+    assert hass.states.get(LOCK).state == "unknown"  # no claim while it installs
+    # The cloud learns of the update from the app; the lock reboots on it.
+    record = _record(sim)
+    record.firmware, record.update_available = "2.5.30123", False
+    since = len(sim.world.cloud.request_log)
+    await jump(hass, 60)
+    await until_state(hass, STATUS, "connected", limit=60)
+    await settle(hass, 2)
+    state = hass.states.get(FIRMWARE)
+    assert state.attributes["installed_version"] == "2.5.30123"
+    assert state.state == "off"  # the changed version had the record read again
+    assert state.attributes["in_progress"] is False
+    assert _lock_reads(sim, since) == 1
+    device = dr.async_get(hass).async_get_device(
+        identifiers={(DOMAIN, "10000000-000001")}
+    )
+    assert device is not None
+    assert device.sw_version == "2.5.30123"
+    assert hass.states.get(LOCK).state == "locked"
+
+
+async def test_no_reads_after_unload(hass: HomeAssistant, sim: Sim) -> None:
+    entry = await sim.setup()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    since = len(sim.world.cloud.request_log)
+    await jump(hass, 2 * DAY)
+    assert _lock_reads(sim, since) == 0
