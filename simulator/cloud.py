@@ -30,6 +30,7 @@ from .lock_crypto import BadFrame, key_to_pem, new_key, point_key, point_of
 ALL_SCOPES = frozenset(
     {
         "Device.Read",
+        "Device.ReadWrite",
         "Mobile.ReadWrite",
         "DeviceCertificate.Operate",
         cloud_activity.SCOPE,
@@ -40,6 +41,28 @@ RATE_LIMIT = 700
 SLOW = 0  # an injected "failure" that only delays the real answer
 RATE_WINDOW = 3600.0
 API_PREFIX = "/api/v37"
+
+
+# A lock's device settings as the cloud's sample record has them (the API doc).
+DEVICE_SETTINGS: dict[str, Any] = {
+    "autoLockEnabled": False,
+    "autoLockDelay": 10,
+    "autoLockImplicitEnabled": False,
+    "autoLockImplicitDelay": 10,
+    "pullSpringEnabled": True,
+    "pullSpringDuration": 10,
+    "autoPullSpringEnabled": False,
+    "postponedLockEnabled": False,
+    "postponedLockDelay": 10,
+    "buttonLockEnabled": True,
+    "buttonUnlockEnabled": True,
+    "isAsync": False,
+    "openDoorAlertEnabled": False,
+    "openDoorAlertThreshold": 300,
+    "autoLockAfterDoorClosedEnabled": False,
+}
+# What PATCH /my/lock may change; isAsync is the lock's own.
+WRITABLE_SETTINGS = frozenset(DEVICE_SETTINGS) - {"isAsync"}
 
 
 @dataclass
@@ -53,8 +76,59 @@ class CloudLockRecord:
     device_public_point: bytes
     firmware: str = "2.4.1234"
     update_available: bool = False
-    pull_spring_enabled: bool = True
     simulated: Any = None  # the SimulatedLock behind it, if any (its door sensor)
+    settings: dict[str, Any] = field(default_factory=lambda: dict(DEVICE_SETTINGS))
+    # The record's revision; the settings the lock runs and the ones it should.
+    revision: int = 1
+    device_revision: int = 1
+    target_device_revision: int = 1
+    access_level: int = 2  # 2 owner, 1 admin, 0 guest
+
+    @property
+    def pull_spring_enabled(self) -> bool:
+        """Whether the lock may pull its spring (a device setting)."""
+        return bool(self.settings["pullSpringEnabled"])
+
+    @pull_spring_enabled.setter
+    def pull_spring_enabled(self, enabled: bool) -> None:
+        self.settings["pullSpringEnabled"] = enabled
+
+    def change_settings(self, changes: dict[str, Any]) -> None:
+        """Settings changed (by the API or the Tedee app): a new revision."""
+        self.revision += 1
+        if any(self.settings.get(k) != v for k, v in changes.items()):
+            self.settings.update(changes)
+            self.target_device_revision = self.revision
+
+    def sync_lock(self) -> None:
+        """A bridge or the Tedee app carries the settings to the lock."""
+        self.device_revision = self.target_device_revision
+        lock = self.simulated
+        if lock is not None:
+            lock.config.auto_pull = bool(self.settings["autoPullSpringEnabled"])
+            lock.config.pull_spring_enabled = self.pull_spring_enabled
+
+    def json(self) -> dict[str, Any]:
+        """The record as GET /my/lock and GET /my/lock/{id} send it."""
+        return {
+            "id": self.id,
+            "serialNumber": self.serial_number,
+            "name": self.name,
+            "type": self.type,
+            "revision": self.revision,
+            "deviceRevision": self.device_revision,
+            "targetDeviceRevision": self.target_device_revision,
+            "accessLevel": self.access_level,
+            "softwareVersions": [
+                {
+                    "softwareType": 0,
+                    "version": self.firmware,
+                    "updateAvailable": self.update_available,
+                }
+            ],
+            "deviceSettings": dict(self.settings),
+            "lockProperties": {"doorState": self.door_state},
+        }
 
     @property
     def door_state(self) -> int:
@@ -191,6 +265,7 @@ class CloudState:
             device_public_point=lock.device_public_point,
         )
         record.pull_spring_enabled = lock.config.pull_spring_enabled
+        record.settings["autoPullSpringEnabled"] = lock.config.auto_pull
         record.simulated = lock
         return record
 
@@ -236,6 +311,14 @@ def _envelope(
     if body["success"]:
         body["result"] = result  # an error carries no result (PROTOCOL.md 3)
     return web.json_response(body, status=status)
+
+
+def _int(text: str) -> int:
+    """A path's number; anything else is no lock's id."""
+    try:
+        return int(text)
+    except ValueError:
+        return -1
 
 
 def _b64(data: bytes) -> str:
@@ -315,28 +398,51 @@ class CloudApp:
         if page < 1 or per_page < 1:
             return _envelope(None, 400, ["Invalid paging"])
         locks = locks[(page - 1) * per_page : page * per_page]
+        return _envelope([lock.json() for lock in locks])
+
+    async def get_lock(self, request: web.Request) -> web.Response:
+        """GET /my/lock/{id}."""
+        account = self._authorize(request, "Device.Read")
+        if isinstance(account, web.Response):
+            return account
+        lock = account.locks.get(_int(request.match_info["lock_id"]))
+        if lock is None:
+            return _envelope(None, 404, ["Lock not found"])
+        return _envelope(lock.json())
+
+    async def update_lock(self, request: web.Request) -> web.Response:
+        """PATCH /my/lock: device settings, naming the record's revision."""
+        account = self._authorize(request, "Device.ReadWrite")
+        if isinstance(account, web.Response):
+            return account
+        try:
+            body = await request.json()
+            lock_id, revision = body["id"], body["revision"]
+            settings = body.get("deviceSettings") or {}
+        except (ValueError, KeyError, TypeError):
+            return _envelope(None, 400, ["Invalid body"])
+        if type(lock_id) is not int or type(revision) is not int:
+            return _envelope(None, 400, ["Invalid id or revision"])
+        lock = account.locks.get(lock_id)
+        if lock is None:
+            return _envelope(None, 404, ["Lock not found"])
+        if settings and lock.access_level < 1:
+            return _envelope(None, 403, ["Only an owner or admin may change this"])
+        for key, value in settings.items():
+            kind = type(DEVICE_SETTINGS.get(key))
+            if key not in WRITABLE_SETTINGS or type(value) is not kind:
+                return _envelope(None, 400, [f"Invalid device setting {key}"])
+            if kind is int and not 0 < value <= 3600:
+                return _envelope(None, 400, [f"{key} is out of range"])
+        if revision != lock.revision:
+            return _envelope(None, 409, ["Revision conflict"])
+        lock.change_settings(settings)
         return _envelope(
-            [
-                {
-                    "id": lock.id,
-                    "serialNumber": lock.serial_number,
-                    "name": lock.name,
-                    "type": lock.type,
-                    "softwareVersions": [
-                        {
-                            "softwareType": 0,
-                            "version": lock.firmware,
-                            "updateAvailable": lock.update_available,
-                        }
-                    ],
-                    "deviceSettings": {
-                        "autoLockEnabled": False,
-                        "pullSpringEnabled": lock.pull_spring_enabled,
-                    },
-                    "lockProperties": {"doorState": lock.door_state},
-                }
-                for lock in locks
-            ]
+            {
+                "id": lock.id,
+                "revision": lock.revision,
+                "targetDeviceRevision": lock.target_device_revision,
+            }
         )
 
     async def register_mobile(self, request: web.Request) -> web.Response:
@@ -440,6 +546,8 @@ def make_app(state: CloudState) -> web.Application:
     api = CloudApp(state)
     app = web.Application(middlewares=[api.failures])
     app.router.add_get(f"{API_PREFIX}/my/lock", api.list_locks)
+    app.router.add_get(f"{API_PREFIX}/my/lock/{{lock_id}}", api.get_lock)
+    app.router.add_patch(f"{API_PREFIX}/my/lock", api.update_lock)
     app.router.add_post(f"{API_PREFIX}/my/mobile", api.register_mobile)
     app.router.add_delete(f"{API_PREFIX}/my/mobile/{{mobile_id}}", api.delete_mobile)
     app.router.add_get(

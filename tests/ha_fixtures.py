@@ -21,6 +21,7 @@ from custom_components.tedee_bluetooth.const import (
     CONF_CERT_ISSUED,
     CONF_CERTIFICATE,
     CONF_DEVICE_PUBLIC_KEY,
+    CONF_DEVICE_SETTINGS,
     CONF_LOCK_ID,
     CONF_LOCK_RECORD_READ,
     CONF_LOCK_TYPE,
@@ -28,6 +29,9 @@ from custom_components.tedee_bluetooth.const import (
     CONF_PERSONAL_KEY,
     CONF_PRIVATE_KEY,
     CONF_SERIAL,
+    CONF_SETTINGS_READ_ONLY,
+    CONF_SETTINGS_REVISION,
+    CONF_SETTINGS_SYNCED,
     CONF_UPDATE_AVAILABLE,
     DOMAIN,
 )
@@ -55,6 +59,7 @@ def entry_data_for(world: World, lock: SimulatedLock) -> dict[str, Any]:
         ACCOUNT, lock.config.device_id
     )
     now = dt_util.utcnow()
+    record = world.cloud.accounts[ACCOUNT].locks[lock.config.device_id]
     return {
         CONF_PERSONAL_KEY: KEY,
         CONF_LOCK_ID: lock.config.device_id,
@@ -68,6 +73,10 @@ def entry_data_for(world: World, lock: SimulatedLock) -> dict[str, Any]:
         CONF_DEVICE_PUBLIC_KEY: device_key,
         CONF_UPDATE_AVAILABLE: False,
         CONF_LOCK_RECORD_READ: now.isoformat(),
+        CONF_DEVICE_SETTINGS: dict(record.settings),
+        CONF_SETTINGS_REVISION: record.revision,
+        CONF_SETTINGS_SYNCED: True,
+        CONF_SETTINGS_READ_ONLY: None,
     }
 
 

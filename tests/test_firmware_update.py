@@ -25,8 +25,10 @@ def _record(sim: Sim) -> CloudLockRecord:
 
 
 def _lock_reads(sim: Sim, since: int = 0) -> int:
+    """GETs of the lock's record (one lock: GET /my/lock/{id})."""
     return sum(
-        path.endswith("/my/lock") for _m, path in sim.world.cloud.request_log[since:]
+        method == "GET" and "/my/lock" in path
+        for method, path in sim.world.cloud.request_log[since:]
     )
 
 
@@ -128,3 +130,16 @@ async def test_no_reads_after_unload(hass: HomeAssistant, sim: Sim) -> None:
     since = len(sim.world.cloud.request_log)
     await jump(hass, 2 * DAY)
     assert _lock_reads(sim, since) == 0
+
+
+async def test_a_failing_cloud_keeps_what_is_known(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    entry = await sim.setup()
+    _record(sim).update_available = True
+    sim.world.cloud.fail_next(500, method="GET")
+    await entry.runtime_data.lock_record.async_read()
+    assert hass.states.get(FIRMWARE).state == "off"  # not read: nothing claimed
+    _read_ago(hass, entry, 24.5)
+    await jump(hass, 3600 + 60)  # tried again at the next hourly check
+    assert hass.states.get(FIRMWARE).state == "on"

@@ -29,7 +29,9 @@ from .ha_fixtures import LOCK, Sim, settle
         Platform.BINARY_SENSOR,
         Platform.EVENT,
         Platform.LOCK,
+        Platform.NUMBER,
         Platform.SENSOR,
+        Platform.SWITCH,
         Platform.UPDATE,
     ],
 )

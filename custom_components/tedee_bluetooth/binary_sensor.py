@@ -1,4 +1,8 @@
-"""Binary sensors: charging, semi-locked, calibration, and the door if it has a sensor."""
+"""Binary sensors: the lock's states, and settings this key cannot change.
+
+Charging, semi-locked, calibration, the door if it has a sensor, and the on/off
+settings where this key may not change them.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.components.switch.const import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -18,7 +23,8 @@ from homeassistant.helpers.restore_state import RestoreEntity
 from . import TedeeConfigEntry
 from .const import CONF_HAS_DOOR_SENSOR
 from .coordinator import TedeeBluetoothCoordinator
-from .entity import TedeeBluetoothEntity
+from .entity import TedeeBluetoothEntity, TedeeSettingEntity
+from .lock_settings import SWITCHES, async_remove_other_kind
 from .models import DOOR_POSITIONS, NOT_CALIBRATED, TedeeLockData
 from .tedee import DoorState, LockState
 
@@ -81,6 +87,10 @@ async def async_setup_entry(
             TedeeBinarySensor(coordinator, CALIBRATION),
         ]
     )
+    settings = coordinator.settings.shown(SWITCHES)
+    if coordinator.settings.read_only is not None:
+        async_remove_other_kind(hass, entry, SWITCH_DOMAIN, [s.key for s in settings])
+        async_add_entities(TedeeSettingBinarySensor(coordinator, s) for s in settings)
     door_added = False
 
     @callback
@@ -176,3 +186,13 @@ class TedeeDoorSensorProblem(TedeeBinarySensor):
     def extra_state_attributes(self) -> dict[str, str | None]:
         """``reason``: disconnected or uncalibrated (None when all is well)."""
         return {"reason": self.coordinator.data.door_problem}
+
+
+class TedeeSettingBinarySensor(TedeeSettingEntity, BinarySensorEntity):
+    """An on/off setting this key may not change: shown, with the reason."""
+
+    @property
+    def is_on(self) -> bool | None:
+        """The setting's value."""
+        value = self.setting_value
+        return value if isinstance(value, bool) else None

@@ -33,6 +33,7 @@ from .const import (
     CONF_LOCK_ID,
     CONF_PERSONAL_KEY,
     CONF_SERIAL,
+    CONF_SETTINGS_READ_ONLY,
     DOMAIN,
     LOGGER,
 )
@@ -396,9 +397,10 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         async_update_reload_and_abort beside a listener is deprecated from Home
         Assistant 2026.6 and stops working in 2026.12.
         """
-        changed = self.hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_PERSONAL_KEY: key}
-        )
+        data = {**entry.data, CONF_PERSONAL_KEY: key}
+        if data.get(CONF_SETTINGS_READ_ONLY) == "scope":
+            data[CONF_SETTINGS_READ_ONLY] = None  # the new key may have the scope
+        changed = self.hass.config_entries.async_update_entry(entry, data=data)
         if not changed or entry.state is not ConfigEntryState.LOADED:
             # The same key works again (nothing changed for the listener), or
             # setup failed (no listener): reload here.

@@ -30,6 +30,11 @@ FIRMWARE_MAX_AGE: Final = timedelta(days=1)
 CONF_UPDATE_AVAILABLE: Final = "update_available"
 CONF_LOCK_RECORD_READ: Final = "lock_record_read"
 LOCK_RECORD_MAX_AGE: Final = timedelta(days=1)
+# The lock's device settings from the same record, and whether we may change them.
+CONF_DEVICE_SETTINGS: Final = "device_settings"
+CONF_SETTINGS_REVISION: Final = "settings_revision"
+CONF_SETTINGS_SYNCED: Final = "settings_synced"
+CONF_SETTINGS_READ_ONLY: Final = "settings_read_only"  # "scope" or "access"
 
 # Options
 CONF_PULL_ON_UNLOCK: Final = "pull_spring_on_unlock"

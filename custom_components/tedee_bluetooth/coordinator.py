@@ -39,6 +39,7 @@ from .const import (
 )
 from .firmware import FIRMWARE_UPDATE_EVENTS, firmware_stale, store_firmware
 from .lock_record import LockRecord
+from .lock_settings import LockSettings
 from .models import ActivityEvent, TedeeLockData
 from .repairs import async_sync_calibration, async_sync_repairs
 from .slots import async_get_broker
@@ -118,6 +119,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         )
         self.cloud = tedee_cloud(hass, entry.data[CONF_PERSONAL_KEY])
         self.lock_record = LockRecord(hass, entry, self.cloud, self._cloud_lock)
+        self.settings = LockSettings(
+            hass, entry, self.cloud, self.async_update_listeners
+        )
         self.certificates = CertificateKeeper(
             hass, entry, self.cloud, self.lock_record.async_read, self._check_clock
         )

@@ -21,22 +21,26 @@ from .const import (
     CONF_LOCK_ID,
     CONF_LOCK_RECORD_READ,
     CONF_PULL_SPRING_ENABLED,
+    CONF_SETTINGS_READ_ONLY,
+    CONF_SETTINGS_SYNCED,
     CONF_UPDATE_AVAILABLE,
     DOMAIN,
     LOCK_RECORD_MAX_AGE,
     LOGGER,
 )
+from .lock_settings import record_settings
 from .tedee import CloudError, CloudLock, TedeeCloud
 
 if TYPE_CHECKING:
     from . import TedeeConfigEntry
 
 
-def record_fields(lock: CloudLock) -> dict[str, Any]:
+def record_fields(lock: CloudLock, read_only: str | None = None) -> dict[str, Any]:
     """What the entry keeps of a lock record (at pairing and after each read)."""
     fields: dict[str, Any] = {
         CONF_UPDATE_AVAILABLE: lock.update_available,
         CONF_LOCK_RECORD_READ: dt_util.utcnow().isoformat(),
+        **record_settings(lock, read_only),
     }
     if lock.pull_spring_enabled is not None:
         fields[CONF_PULL_SPRING_ENABLED] = lock.pull_spring_enabled
@@ -82,9 +86,13 @@ class LockRecord:
 
     @property
     def stale(self) -> bool:
-        """Never read, or read a day ago or more."""
+        """Never read, read a day ago or more, or settings wait for the lock.
+
+        Waiting settings are read hourly, so "waiting for the lock" ends soon
+        after a bridge or the Tedee app synced it.
+        """
         read = self._entry.data.get(CONF_LOCK_RECORD_READ)
-        if read is None:
+        if read is None or not self._entry.data.get(CONF_SETTINGS_SYNCED, True):
             return True
         age = dt_util.utcnow() - datetime.fromisoformat(read)
         return age >= LOCK_RECORD_MAX_AGE
@@ -103,18 +111,20 @@ class LockRecord:
 
     async def async_read(self) -> None:
         """Read the record; a failing cloud keeps what the entry knows."""
+        data = self._entry.data
         try:
-            locks = await self._cloud.get_locks()
+            lock = await self._cloud.get_lock(data[CONF_LOCK_ID])
         except CloudError as err:  # a key without Device.Read, a busy cloud
             LOGGER.debug(
                 "%s: cannot read the lock's cloud record: %s", self._entry.title, err
             )
             return
-        data = self._entry.data
-        lock = next((lock for lock in locks if lock.id == data[CONF_LOCK_ID]), None)
-        if lock is None:
-            return
+        read_only = data.get(CONF_SETTINGS_READ_ONLY)
+        fields = record_fields(lock, read_only)
         self._hass.config_entries.async_update_entry(
-            self._entry, data={**data, **record_fields(lock)}
+            self._entry, data={**data, **fields}
         )
         self._on_read(lock)
+        if fields[CONF_SETTINGS_READ_ONLY] != read_only:
+            # Settings became changeable or read-only: their entities change kind.
+            self._hass.config_entries.async_schedule_reload(self._entry.entry_id)

@@ -1,4 +1,8 @@
-"""Sensors: battery, connection status, signal strength."""
+"""Sensors: the lock's readings, and duration settings this key cannot change.
+
+Battery, connection status, signal strength, and the duration settings where
+this key may not change them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from homeassistant.components.number import DOMAIN as NUMBER_DOMAIN
 from homeassistant.components.sensor import (
     RestoreSensor,
     SensorDeviceClass,
@@ -23,7 +28,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import TedeeConfigEntry
 from .coordinator import TedeeBluetoothCoordinator
-from .entity import TedeeBluetoothEntity
+from .entity import TedeeBluetoothEntity, TedeeSettingEntity
+from .lock_settings import NUMBERS, UNIT, async_remove_other_kind
 from .tedee import ConnectionStatus
 
 PARALLEL_UPDATES = 0
@@ -84,12 +90,17 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """All sensors of a lock."""
+    coordinator = entry.runtime_data
     async_add_entities(
         (TedeeBatterySensor if description.key == "battery" else TedeeSensor)(
-            entry.runtime_data, description
+            coordinator, description
         )
         for description in SENSORS
     )
+    settings = coordinator.settings.shown(NUMBERS)
+    if coordinator.settings.read_only is not None:
+        async_remove_other_kind(hass, entry, NUMBER_DOMAIN, [s.key for s in settings])
+        async_add_entities(TedeeSettingSensor(coordinator, s) for s in settings)
 
 
 class TedeeSensor(TedeeBluetoothEntity, SensorEntity):
@@ -131,3 +142,16 @@ class TedeeBatterySensor(TedeeSensor, RestoreSensor):
         last = await self.async_get_last_sensor_data()
         if last is not None and isinstance(last.native_value, int | float):
             self.coordinator.restore(battery=int(last.native_value))
+
+
+class TedeeSettingSensor(TedeeSettingEntity, SensorEntity):
+    """A duration setting this key may not change: shown, with the reason."""
+
+    _attr_device_class = SensorDeviceClass.DURATION
+    _attr_native_unit_of_measurement = UNIT
+
+    @property
+    def native_value(self) -> int | None:
+        """The setting's value, in seconds."""
+        value = self.setting_value
+        return value if type(value) is int else None

@@ -1,9 +1,10 @@
 """Tedee lock library: PTLS over BLE and the Tedee cloud, free of Home Assistant."""
 
-from .cloud.api import CloudLock, DeviceCertificate, SignedTime, TedeeCloud
+from .cloud.api import CloudLock, DeviceCertificate, LockUpdated, SignedTime, TedeeCloud
 from .errors import (
     AlertError,
     CloudAuthError,
+    CloudConflictError,
     CloudError,
     CloudNotFoundError,
     CloudRateLimitError,
@@ -64,6 +65,7 @@ __all__ = [
     "BatteryReport",
     "BleakClientLike",
     "CloudAuthError",
+    "CloudConflictError",
     "CloudError",
     "CloudLock",
     "CloudNotFoundError",
@@ -83,6 +85,7 @@ __all__ = [
     "LockState",
     "LockStatusChange",
     "LockTimeoutError",
+    "LockUpdated",
     "LogPackage",
     "LogRecord",
     "MtuTooSmallError",

@@ -122,6 +122,10 @@ class CloudNotFoundError(CloudError):
     """The cloud has no such object (HTTP 404)."""
 
 
+class CloudConflictError(CloudError):
+    """The record changed since it was read (HTTP 409): read it again, then retry."""
+
+
 class CloudServerError(CloudError):
     """The cloud failed (5xx), timed out, could not be reached or sent a bad body."""
 

@@ -1,6 +1,7 @@
 """Tedee cloud client (PROTOCOL.md section 3) on an injected aiohttp session.
 
-Only pairing, certificate refresh and signed time use it; lock operation is local.
+Pairing, certificate refresh, signed time, the lock's record and its settings
+use it; lock operation is local.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import aiohttp
 
 from ..errors import (
     CloudAuthError,
+    CloudConflictError,
     CloudError,
     CloudNotFoundError,
     CloudRateLimitError,
@@ -32,6 +34,7 @@ DEFAULT_TIMEOUT = 15.0
 OPERATING_SYSTEM_OTHER = 3
 
 SCOPE_DEVICE_READ = "Device.Read"
+SCOPE_DEVICE_WRITE = "Device.ReadWrite"  # optional: only to change lock settings
 SCOPE_MOBILE = "Mobile.ReadWrite"
 SCOPE_CERTIFICATE = "DeviceCertificate.Operate"
 SCOPE_ACTIVITY = "DeviceActivity.Read"  # optional: only for user names
@@ -56,6 +59,18 @@ class CloudLock:
     update_available: bool = False
     device_settings: dict[str, Any] = field(default_factory=dict)
     door_state: int | None = None  # the cloud's doorState; 0 NotPaired
+    # The record's revision (a PATCH names it); the settings the lock runs
+    # (deviceRevision) and the ones it should run (targetDeviceRevision).
+    revision: int | None = None
+    access_level: int | None = None  # 0 guest, 1 admin, 2 owner
+    device_revision: int | None = None
+    target_device_revision: int | None = None
+
+    @property
+    def settings_synced(self) -> bool:
+        """The lock has applied the settings the cloud holds (or it is not said)."""
+        device, target = self.device_revision, self.target_device_revision
+        return device is None or target is None or device >= target
 
     @property
     def has_door_sensor(self) -> bool | None:
@@ -74,6 +89,14 @@ class CloudLock:
         return {LOCK_TYPE_PRO: "Tedee PRO", LOCK_TYPE_GO: "Tedee GO"}.get(
             self.type, f"Tedee lock (type {self.type})"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LockUpdated:
+    """The cloud's answer to a settings change."""
+
+    revision: int
+    target_device_revision: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +197,8 @@ class TedeeCloud:
             raise CloudScopeError(scope)
         if status == 404:
             raise CloudNotFoundError(f"{method} {path}: not found")
+        if status == 409:
+            raise CloudConflictError(f"{method} {path}: the record changed meanwhile")
         if status == 429:
             wait = _parse_retry_after(retry_after)
             if self._budget is not None:
@@ -279,6 +304,29 @@ class TedeeCloud:
             raise CloudServerError("malformed signed time: wrong field sizes")
         return SignedTime(dt, sig)
 
+    async def get_lock(self, lock_id: int) -> CloudLock:
+        """One lock's record: settings, revisions, firmware offer (one request)."""
+        result = await self._request("GET", f"/my/lock/{lock_id}", SCOPE_DEVICE_READ)
+        return _lock(result)
+
+    async def update_device_settings(
+        self, lock_id: int, revision: int, settings: dict[str, Any]
+    ) -> LockUpdated:
+        """Change device settings (PATCH /my/lock), naming the record's revision.
+
+        A stale revision raises CloudConflictError: read the record again first.
+        """
+        result = await self._request(
+            "PATCH",
+            "/my/lock",
+            SCOPE_DEVICE_WRITE,
+            body={"id": lock_id, "revision": revision, "deviceSettings": settings},
+        )
+        return LockUpdated(
+            revision=_require(result, "revision", int, "lock update"),
+            target_device_revision=_int_or_none(result, "targetDeviceRevision"),
+        )
+
     async def get_user_names(self, device_id: int) -> dict[int, str]:
         """User id -> name, from the newest page of a lock's activity list.
 
@@ -335,4 +383,13 @@ def _lock(item: Any) -> CloudLock:
         update_available=bool(firmware.get("updateAvailable", False)),
         device_settings=settings if isinstance(settings, dict) else {},
         door_state=door if type(door) is int else None,
+        revision=_int_or_none(item, "revision"),
+        access_level=_int_or_none(item, "accessLevel"),
+        device_revision=_int_or_none(item, "deviceRevision"),
+        target_device_revision=_int_or_none(item, "targetDeviceRevision"),
     )
+
+
+def _int_or_none(item: Any, key: str) -> int | None:
+    value = item.get(key) if isinstance(item, dict) else None
+    return value if type(value) is int else None

@@ -1,0 +1,48 @@
+"""Lock settings that are on or off: auto-lock, button lock, pull spring, ..."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.binary_sensor import DOMAIN as BINARY_SENSOR_DOMAIN
+from homeassistant.components.switch import SwitchEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import TedeeConfigEntry
+from .entity import TedeeSettingEntity
+from .lock_settings import SWITCHES, async_remove_other_kind
+
+PARALLEL_UPDATES = 1  # one change at a time: each names the record's revision
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TedeeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """A switch per on/off setting, where this key may change settings."""
+    coordinator = entry.runtime_data
+    shown = coordinator.settings.shown(SWITCHES)
+    if coordinator.settings.read_only is not None:
+        return  # shown as binary sensors
+    async_remove_other_kind(hass, entry, BINARY_SENSOR_DOMAIN, [s.key for s in shown])
+    async_add_entities(TedeeSettingSwitch(coordinator, s) for s in shown)
+
+
+class TedeeSettingSwitch(TedeeSettingEntity, SwitchEntity):
+    """One on/off setting, changed in the Tedee cloud."""
+
+    @property
+    def is_on(self) -> bool | None:
+        """The setting's value."""
+        value = self.setting_value
+        return value if isinstance(value, bool) else None
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Enable it."""
+        await self.coordinator.settings.async_set(self.setting.field, True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Disable it."""
+        await self.coordinator.settings.async_set(self.setting.field, False)
