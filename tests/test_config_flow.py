@@ -480,6 +480,7 @@ async def test_options_flow_reloads(hass: HomeAssistant, sim: Sim) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
         CONF_PULL_ON_UNLOCK: False,
+        "read_activity_log": True,  # the default: who did it needs the log
         CONF_CONNECTION_MODE: MODE_ON_DEMAND,
         CONF_REFRESH_INTERVAL: 120,
     }

@@ -35,7 +35,7 @@ from custom_components.tedee_bluetooth.tedee.wire.const import (
     Command,
     Header,
 )
-from custom_components.tedee_bluetooth.tedee.wire.logs import EventId
+from custom_components.tedee_bluetooth.tedee.wire.logs import EventId, FetchedPackage
 from custom_components.tedee_bluetooth.tedee.wire.notifications import (
     BatteryNotification,
     DoorState,
@@ -621,4 +621,23 @@ async def test_an_ok_alert_during_a_session_changes_nothing(world: World) -> Non
     assert client.established
     assert lost == []
     assert (await client.get_state()).state is LockState.LOCKED
+    await client.disconnect()
+
+
+async def test_packages_read_before_a_failure_are_handed_over(world: World) -> None:
+    """The lock deletes each package it sends: one fetched is never lost to a later error."""
+    client = await world.client()
+    for _ in range(8):  # two packages of four
+        world.lock.record_event(EventId.POWER_ON)
+    packages: list[FetchedPackage] = []
+
+    def _got(package: FetchedPackage) -> None:
+        packages.append(package)
+        world.lock.faults.next_result = {Command.GET_LOGS_TLV: ResultCode.ERROR}
+
+    with pytest.raises(CommandError):
+        await client.get_logs(_got)
+    assert [len(p.records) for p in packages] == [4]
+    assert packages[0].error is None
+    assert packages[0].raw.startswith(bytes([0x01, 0x01, 0x01]))  # VERSION 1
     await client.disconnect()

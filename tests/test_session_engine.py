@@ -66,8 +66,8 @@ class Listener:
     def session_notification(self, notification: Any) -> None:
         self.notifications.append(notification)
 
-    def session_logs(self, records: list[Any]) -> None:
-        self.logs.extend(records)
+    def session_log_package(self, package: Any) -> None:
+        self.logs.extend(package.records)
 
 
 @dataclass

@@ -52,9 +52,16 @@ class _Live:
 class ActivityFeed:
     """Listeners of one lock's activity, and the memory that keeps events single."""
 
-    def __init__(self, hass: HomeAssistant, names: Names) -> None:
-        """No listeners yet; ``names`` gives a user id's name if it is known."""
+    def __init__(
+        self, hass: HomeAssistant, names: Names, *, wait_for_records: bool = True
+    ) -> None:
+        """No listeners yet; ``names`` gives a user id's name if it is known.
+
+        ``wait_for_records``: False when the log is not read; then a remote
+        operation fires at once, as seen live.
+        """
         self._hass = hass
+        self._wait_for_records = wait_for_records
         self._names = names
         self._recent_live: deque[_Live] = deque(maxlen=32)
         self._listeners: list[Callable[[ActivityEvent], None]] = []
@@ -79,7 +86,11 @@ class ActivityFeed:
                 oldest.waiting()
                 self._fire_waiting(oldest, None)
         self._recent_live.append(live)
-        if change.trigger == Trigger.REMOTE and not change.jammed:
+        if (
+            change.trigger == Trigger.REMOTE
+            and not change.jammed
+            and self._wait_for_records
+        ):
 
             @callback
             def _no_record_in_time(_now: datetime) -> None:

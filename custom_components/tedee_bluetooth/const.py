@@ -40,6 +40,8 @@ CONF_SETTINGS_READ_ONLY: Final = "settings_read_only"  # "scope" or "access"
 CONF_PULL_ON_UNLOCK: Final = "pull_spring_on_unlock"
 CONF_CONNECTION_MODE: Final = "connection_mode"
 CONF_REFRESH_INTERVAL: Final = "refresh_interval"
+# Reading the log deletes it from the lock; "who did it" comes only from there.
+CONF_READ_ACTIVITY_LOG: Final = "read_activity_log"
 MODE_ALWAYS: Final = "always_connected"
 MODE_ON_DEMAND: Final = "on_demand"
 DEFAULT_REFRESH_INTERVAL: Final = 300
@@ -59,6 +61,7 @@ ATTR_SOURCE: Final = "source"
 SERVICE_FORCE_LOCK: Final = "force_lock"
 SERVICE_FORCE_UNLOCK: Final = "force_unlock"
 SERVICE_UNLOCK: Final = "unlock"
+SERVICE_EXPORT_ACTIVITY: Final = "export_activity"
 ATTR_AUTO_UNLOCK: Final = "auto_unlock"
 
 # Fired on the bus once per operation at the lock and per door movement; device

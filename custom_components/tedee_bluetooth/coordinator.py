@@ -19,6 +19,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .activity import ActivityFeed
+from .activity_archive import ActivityArchive
 from .certificates import CertificateKeeper
 from .clock_check import async_check_clock
 from .cloud_api import tedee_cloud
@@ -29,6 +30,7 @@ from .const import (
     CONF_LOCK_ID,
     CONF_PERSONAL_KEY,
     CONF_PULL_ON_UNLOCK,
+    CONF_READ_ACTIVITY_LOG,
     CONF_REFRESH_INTERVAL,
     CONF_SERIAL,
     DEFAULT_REFRESH_INTERVAL,
@@ -49,10 +51,10 @@ from .tedee import (
     CloudLock,
     ConnectionStatus,
     DoorState,
+    FetchedPackage,
     LockParam,
     LockState,
     LockStatusChange,
-    LogRecord,
     Notification,
     SessionConfig,
     SessionError,
@@ -134,7 +136,11 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 hass, coro, f"{DOMAIN} {self.serial} user names"
             ),
         )
-        self.activity = ActivityFeed(hass, self.user_names.name_of)
+        read_log = entry.options.get(CONF_READ_ACTIVITY_LOG, True)
+        self.activity = ActivityFeed(
+            hass, self.user_names.name_of, wait_for_records=read_log
+        )
+        self.archive = ActivityArchive(hass, self.serial, self.user_names.name_of)
         self.activity.add_listener(self._announce)
         broker = async_get_broker(hass)
         self.session = TedeeSession(
@@ -148,7 +154,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             signed_time=self.certificates.async_signed_time,
             renew_certificate=self.certificates.async_renew,
             registration_changed=self.certificates.async_registration_changed,
-            config=SessionConfig(always_connected=self.always_connected),
+            config=SessionConfig(
+                always_connected=self.always_connected, fetch_logs=read_log
+            ),
             clock=lambda: dt_util.utcnow().timestamp(),
             spawn=lambda coro, name: entry.async_create_background_task(
                 hass, coro, f"{DOMAIN} {self.serial} {name}"
@@ -188,6 +196,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     async def async_start(self) -> None:
         """First session (test before setup), then Bluetooth tracking."""
         await self.certificates.async_ensure()
+        await self.archive.async_load()
         try:
             await self.session.async_start()
         except SessionError as err:
@@ -216,6 +225,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self._leave_broker()
         await self.session.async_stop()
         self.activity.async_stop()  # after the session: no notification comes now
+        await self.archive.async_flush()
 
     @callback
     def _heard(self) -> None:
@@ -351,14 +361,15 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         return devices[0].id if devices else None
 
     @callback
-    def session_logs(self, records: list[LogRecord]) -> None:
-        """Records from the lock's log become activity events.
+    def session_log_package(self, package: FetchedPackage) -> None:
+        """A package read from the lock's log: kept, and its records become events.
 
         A firmware update the log reports means the version is read again.
         """
-        if any(r.event_id in FIRMWARE_UPDATE_EVENTS for r in records):
+        self.archive.add(package)
+        if any(r.event_id in FIRMWARE_UPDATE_EVENTS for r in package.records):
             self.session.read_version = True
-        self.activity.logged(records)
+        self.activity.logged(package.records)
 
     @callback
     def _cloud_lock(self, lock: CloudLock) -> None:

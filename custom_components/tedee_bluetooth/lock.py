@@ -6,7 +6,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from homeassistant.components.lock import LockEntity, LockEntityFeature
-from homeassistant.core import Context, HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, ServiceResponse, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import TedeeConfigEntry
@@ -138,6 +138,10 @@ class TedeeBluetoothLock(TedeeBluetoothEntity, LockEntity):
     async def async_force_unlock(self) -> None:
         """Emergency unlock."""
         await self._async_command(self.coordinator.async_unlock(force=True))
+
+    async def async_export_activity(self) -> ServiceResponse:
+        """Write the kept activity log to a file; say where and how much."""
+        return await self.coordinator.archive.async_export()
 
     async def async_unlock_action(self, auto_unlock: bool = False) -> None:
         """The integration's unlock action: optionally as an auto-unlock."""

@@ -1,4 +1,4 @@
-"""Options of one lock: pulling the spring on unlock, connection mode, refresh."""
+"""Options of one lock: pulling the spring, connection mode, refresh, reading the log."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import voluptuous as vol
 from .const import (
     CONF_CONNECTION_MODE,
     CONF_PULL_ON_UNLOCK,
+    CONF_READ_ACTIVITY_LOG,
     CONF_REFRESH_INTERVAL,
     DEFAULT_REFRESH_INTERVAL,
     MODE_ALWAYS,
@@ -39,6 +40,10 @@ class TedeeBluetoothOptionsFlow(OptionsFlow):
             {
                 vol.Required(
                     CONF_PULL_ON_UNLOCK, default=options.get(CONF_PULL_ON_UNLOCK, True)
+                ): bool,
+                vol.Required(
+                    CONF_READ_ACTIVITY_LOG,
+                    default=options.get(CONF_READ_ACTIVITY_LOG, True),
                 ): bool,
                 vol.Required(
                     CONF_CONNECTION_MODE,

@@ -48,7 +48,7 @@ from .wire.const import (
     serial_to_service_uuid,
     service_uuid_to_serial,
 )
-from .wire.logs import LogPackage, LogRecord, parse_log_package
+from .wire.logs import FetchedPackage, LogPackage, LogRecord, parse_log_package
 from .wire.notifications import (
     BatteryNotification,
     DoorState,
@@ -79,6 +79,7 @@ __all__ = [
     "Credentials",
     "DeviceCertificate",
     "DoorState",
+    "FetchedPackage",
     "HandshakeError",
     "IntegrityError",
     "LockParam",

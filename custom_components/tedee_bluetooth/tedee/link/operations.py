@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import logging
 
-from ..errors import CommandError, LockTimeoutError, ProtocolError, TrustedTimeError
+from ..errors import CommandError, LockTimeoutError, TrustedTimeError
 from ..wire.commands import (
     BatteryReport,
     LockParam,
@@ -23,7 +23,7 @@ from ..wire.commands import (
     decode_version,
 )
 from ..wire.const import Command, ResultCode
-from ..wire.logs import LogRecord, parse_log_package
+from ..wire.logs import FetchedPackage, LogRecord, read_log_package
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -70,8 +70,14 @@ class LockOperations:
         """Open the door latch."""
         await self._command(Command.PULL_SPRING)
 
-    async def get_logs(self) -> list[LogRecord]:
-        """Fetch every waiting activity-log record (the lock deletes what we fetch)."""
+    async def get_logs(
+        self, on_package: Callable[[FetchedPackage], None] | None = None
+    ) -> list[LogRecord]:
+        """Fetch every waiting activity-log record (the lock deletes what we fetch).
+
+        ``on_package`` gets each package as it arrives, parsed or not: what was
+        fetched before a failure is not lost with it.
+        """
         records: list[LogRecord] = []
         busy = 0
         for _ in range(MAX_LOG_PACKAGES):
@@ -85,16 +91,18 @@ class LockOperations:
             if response.result not in (ResultCode.SUCCESS, ResultCode.NOT_FOUND):
                 raise CommandError(response.opcode, response.result, response.data)
             if response.data:  # NOT_FOUND may or may not carry a package
-                try:
-                    records.extend(parse_log_package(response.data).records)
-                except ProtocolError as err:
+                package = read_log_package(response.data)
+                if package.error is not None:
                     # The lock already deleted these records; keep going.
                     self.bad_log_packages += 1
                     _LOGGER.debug(
-                        "dropping an activity-log package that does not parse (%s): %s",
-                        err,
+                        "an activity-log package does not parse (%s): %s",
+                        package.error,
                         response.data.hex(),
                     )
+                if on_package is not None:
+                    on_package(package)
+                records.extend(package.records)
             if response.result == ResultCode.NOT_FOUND:
                 break
         return records

@@ -12,6 +12,9 @@ class SessionConfig:
     """Timings of one session, in seconds."""
 
     always_connected: bool = True
+    # Read the lock's activity log (it deletes what is read): who did it comes
+    # only from there. Off: events come from live notifications alone.
+    fetch_logs: bool = True
     keepalive_interval: float = 15.0  # well inside the lock's ~25 s idle limit
     reconnect_backoff: tuple[float, ...] = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
     # The adapter or proxy had no free connection slot: retrying fast only

@@ -333,20 +333,18 @@ class TedeeSession:
 
     async def async_fetch_logs(self) -> None:
         """Fetch the waiting activity-log records on the current session."""
-        if self._fetching_logs:
+        if self._fetching_logs or not self.config.fetch_logs:
             return
         self._fetching_logs = True
         try:
             async with self._lease(), self._io_lock:
                 client = self._client
-                records = [] if client is None else await client.get_logs()
+                if client is not None:
+                    await client.get_logs(self._listener.session_log_package)
         except TedeeError as err:
             _LOGGER.debug("%s: could not fetch activity logs: %s", self.name, err)
-            records = []
         finally:
             self._fetching_logs = False
-        if records:
-            self._listener.session_logs(records)
 
     async def _async_first_read(self, client: TedeeLockClient) -> None:
         """The rest of the first read, under the lease ``async_start`` took."""

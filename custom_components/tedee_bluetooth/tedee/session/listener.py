@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from ..wire.commands import BatteryReport, StateReport, VersionReport
-from ..wire.logs import LogRecord
+from ..wire.logs import FetchedPackage
 from ..wire.notifications import Notification
 
 Report = StateReport | BatteryReport | VersionReport
@@ -26,5 +26,5 @@ class SessionListener(Protocol):
     def session_notification(self, notification: Notification) -> None:
         """The lock reported something by itself (state change, battery)."""
 
-    def session_logs(self, records: list[LogRecord]) -> None:
-        """Activity-log records fetched from the lock (it deletes what we fetch)."""
+    def session_log_package(self, package: FetchedPackage) -> None:
+        """An activity-log package fetched from the lock (it deletes what we fetch)."""

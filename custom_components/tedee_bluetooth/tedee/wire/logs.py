@@ -134,6 +134,27 @@ class LogPackage:
     signature: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class FetchedPackage:
+    """A package as the lock sent it: its bytes, and its records if it parses.
+
+    The lock deletes what it sends, so the bytes are kept even when they do not
+    parse (``error`` says why; ``records`` is then empty).
+    """
+
+    raw: bytes
+    records: list[LogRecord]
+    error: str | None = None
+
+
+def read_log_package(raw: bytes) -> FetchedPackage:
+    """Parse a package without raising: a malformed one keeps its bytes."""
+    try:
+        return FetchedPackage(bytes(raw), parse_log_package(raw).records)
+    except ProtocolError as err:
+        return FetchedPackage(bytes(raw), [], str(err))
+
+
 def _split_tlv(data: bytes) -> list[tuple[int, bytes]]:
     items: list[tuple[int, bytes]] = []
     pos = 0
