@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from .activity_log import Entry, encode_package, entries_that_fit
 from .ca import CertificateInvalid, verify_certificate, verify_time
+from .calibration import CALIBRATION_OPS, Calibration
 from .link import SimulatedConnection
 from .lock_crypto import BadFrame, new_key, point_of
 from .ptls_server import PTLSServer, ServerAlert, ServerState
@@ -192,6 +193,7 @@ class SimulatedLock:
         self.connect_times: list[float] = []  # by the lock's clock, for tests
         self._move: asyncio.TimerHandle | None = None
         self._has_logs_timer: asyncio.TimerHandle | None = None
+        self.calibration = Calibration(self)
 
     @property
     def device_public_point(self) -> bytes:
@@ -278,6 +280,7 @@ class SimulatedLock:
             if timer is not None:
                 timer.cancel()
         self._move = self._has_logs_timer = None
+        self.calibration.stop()
 
     def go_out_of_range(self) -> None:
         """Radio gone: every link drops and new ones are refused."""
@@ -474,6 +477,8 @@ class SimulatedLock:
             return Result.SUCCESS, struct.pack(">BBH", major, minor, build)
         if opcode == Op.GET_LOGS_TLV:
             return self._get_logs(conn)
+        if opcode in CALIBRATION_OPS:
+            return self.calibration.run(opcode)
         if opcode in (Op.LOCK, Op.UNLOCK, Op.PULL_SPRING):
             user_id = self.certified_users.get(session.server.mobile_point, 0)
             actor = Actor(session.access_id, user_id)
@@ -608,6 +613,10 @@ class SimulatedLock:
             + struct.pack(">I", actor.access_id)
             + bytes([self.door])
         )
+
+    def set_state(self, state: State, status: Status, trigger: Cause) -> None:
+        """A state change nobody's operation caused (calibration), announced."""
+        self._set_state(state, status, trigger, NOBODY)
 
     def notify_all(self, payload: bytes) -> None:
         """Send a sealed notification on every established session."""

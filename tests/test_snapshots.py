@@ -27,6 +27,7 @@ from .ha_fixtures import LOCK, Sim, settle
     "platform",
     [
         Platform.BINARY_SENSOR,
+        Platform.BUTTON,
         Platform.EVENT,
         Platform.LOCK,
         Platform.NUMBER,

@@ -22,6 +22,7 @@ from .tedee import CloudError
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.EVENT,
     Platform.LOCK,
     Platform.NUMBER,

@@ -71,4 +71,5 @@ EVENT_ACTIVITY: Final = f"{DOMAIN}_activity"
 ISSUE_NOT_REGISTERED: Final = "not_registered"
 ISSUE_NO_CONNECTION_SLOT: Final = "no_connection_slot"
 ISSUE_UNCALIBRATED: Final = "uncalibrated"
+ISSUE_CALIBRATE: Final = "calibrate"  # asked for with the Calibrate button
 ISSUE_CLOCK_SKEW: Final = "clock_skew"

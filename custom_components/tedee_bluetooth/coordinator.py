@@ -20,6 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from .activity import ActivityFeed
 from .activity_archive import ActivityArchive
+from .calibration import Calibrator
 from .certificates import CertificateKeeper
 from .clock_check import async_check_clock
 from .cloud_api import tedee_cloud
@@ -48,6 +49,7 @@ from .slots import async_get_broker
 from .tedee import (
     BatteryNotification,
     BatteryReport,
+    CalibrationFinished,
     CloudLock,
     ConnectionStatus,
     DoorState,
@@ -140,6 +142,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.activity = ActivityFeed(
             hass, self.user_names.name_of, wait_for_records=read_log
         )
+        self.calibrator = Calibrator(self)
         self.archive = ActivityArchive(hass, self.serial, self.user_names.name_of)
         self.activity.add_listener(self._announce)
         broker = async_get_broker(hass)
@@ -279,6 +282,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             # Older than what is shown: it never overwrites that.
             LOGGER.debug("%s: ignoring a late notification", self.name)
             return
+        if isinstance(notification, CalibrationFinished):
+            self.calibrator.finished(notification)
+            return
         data = self.data.with_notification(notification)
         if data is None:
             return
@@ -300,7 +306,13 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         """New lock data, written; the calibration repair issue follows the state."""
         if data.state is not None and data.state is not self.data.state:
             uncalibrated = data.state is LockState.UNCALIBRATED
-            async_sync_calibration(self.hass, uncalibrated, self.name, self.serial)
+            async_sync_calibration(
+                self.hass,
+                uncalibrated,
+                self.name,
+                self.serial,
+                self.config_entry.entry_id,
+            )
             if data.state is LockState.UPDATING:
                 # It reboots on new firmware: the next session reads its version.
                 self.session.read_version = True

@@ -51,6 +51,8 @@ from .wire.const import (
 from .wire.logs import FetchedPackage, LogPackage, LogRecord, parse_log_package
 from .wire.notifications import (
     BatteryNotification,
+    CalibrationFinished,
+    CalibrationResult,
     DoorState,
     LockStatusChange,
     Notification,
@@ -64,6 +66,8 @@ __all__ = [
     "BatteryNotification",
     "BatteryReport",
     "BleakClientLike",
+    "CalibrationFinished",
+    "CalibrationResult",
     "CloudAuthError",
     "CloudConflictError",
     "CloudError",

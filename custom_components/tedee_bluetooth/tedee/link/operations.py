@@ -27,6 +27,17 @@ from ..wire.logs import FetchedPackage, LogRecord, read_log_package
 
 _LOGGER = logging.getLogger(__name__)
 
+CALIBRATION_STEPS = frozenset(
+    {
+        Command.CALIBRATION_INIT,
+        Command.CALIBRATE_LOCKED,
+        Command.CALIBRATE_UNLOCKED,
+        Command.CALIBRATION_CANCEL,
+        Command.PULL_CALIBRATION_INIT,
+        Command.PULL_CALIBRATION_START,
+        Command.PULL_CALIBRATION_CANCEL,
+    }
+)
 SignedTimeProvider = Callable[[], Awaitable[tuple[bytes, bytes]]]
 
 SIGNED_TIME_ATTEMPTS = 3
@@ -69,6 +80,16 @@ class LockOperations:
     async def pull_spring(self) -> None:
         """Open the door latch."""
         await self._command(Command.PULL_SPRING)
+
+    async def calibrate(self, step: Command) -> None:
+        """One step of (pull-spring) calibration.
+
+        The lock ends a calibration with CALIBRATION_FINISHED or
+        PULL_CALIBRATION_FINISHED; the caller waits for that notification.
+        """
+        if step not in CALIBRATION_STEPS:
+            raise ValueError(f"{step.name} is not a calibration step")
+        await self._command(step)
 
     async def get_logs(
         self, on_package: Callable[[FetchedPackage], None] | None = None
