@@ -541,6 +541,29 @@ async def _control_key(request: web.Request) -> web.Response:
     return web.json_response({"changed": done})
 
 
+async def _control_lock(request: web.Request) -> web.Response:
+    """POST /_simulator/lock/{lock_id}/offer_update, /installed or /sync.
+
+    Tedee offers new firmware; the app installed it (body: {"version": ...});
+    a bridge or the app synced the lock's settings (answers them).
+    """
+    state = request.app[STATE_KEY]
+    lock_id, action = _int(request.match_info["lock_id"]), request.match_info["action"]
+    record = next(
+        (a.locks[lock_id] for a in state.accounts.values() if lock_id in a.locks), None
+    )
+    if record is None:
+        return web.json_response({"error": "no such lock"}, status=404)
+    if action == "offer_update":
+        record.update_available = True
+    elif action == "installed":
+        body = await request.json()
+        record.firmware, record.update_available = str(body["version"]), False
+    else:
+        record.sync_lock()
+    return web.json_response({"settings": record.settings})
+
+
 def make_app(state: CloudState) -> web.Application:
     """The aiohttp application serving ``state`` under /api/v37."""
     api = CloudApp(state)
@@ -557,6 +580,10 @@ def make_app(state: CloudState) -> web.Application:
     app.router.add_get(f"{API_PREFIX}/my/deviceactivity", api.activity)
     app.router.add_post(
         CONTROL_PREFIX + "/key/{key}/{action:reject|accept}", _control_key
+    )
+    app.router.add_post(
+        CONTROL_PREFIX + "/lock/{lock_id}/{action:offer_update|installed|sync}",
+        _control_lock,
     )
     app[STATE_KEY] = state
     return app

@@ -55,6 +55,27 @@ async def test_a_rejected_key_gets_401_until_accepted_again() -> None:
         assert unknown.status == 404  # only reject and accept exist
 
 
+async def test_the_demo_offers_firmware_records_its_install_and_syncs() -> None:
+    state = CloudState()
+    state.add_key("k1")
+    record = state.add_lock(
+        "demo", device_id=7, serial="1-1", name="D", type=4, device_public_point=b""
+    )
+    async with TestClient(TestServer(make_app(state), host="127.0.0.1")) as client:
+        await client.post(f"{CONTROL_PREFIX}/lock/7/offer_update")
+        assert record.update_available
+        await client.post(
+            f"{CONTROL_PREFIX}/lock/7/installed", json={"version": "2.5.1"}
+        )
+        assert (record.firmware, record.update_available) == ("2.5.1", False)
+        record.change_settings({"autoPullSpringEnabled": True})
+        answer = await client.post(f"{CONTROL_PREFIX}/lock/7/sync")
+        assert (await answer.json())["settings"]["autoPullSpringEnabled"] is True
+        assert record.device_revision == record.target_device_revision == 2
+        missing = await client.post(f"{CONTROL_PREFIX}/lock/8/sync")
+        assert missing.status == 404
+
+
 def test_battery_charger_and_door_survive_a_restart(tmp_path: Path) -> None:
     before = SimulatedLock(
         CertificateAuthority().public_key, fast_config(has_door_sensor=True)

@@ -143,3 +143,19 @@ async def test_a_failing_cloud_keeps_what_is_known(
     _read_ago(hass, entry, 24.5)
     await jump(hass, 3600 + 60)  # tried again at the next hourly check
     assert hass.states.get(FIRMWARE).state == "on"
+
+
+async def test_checking_now_reads_the_record_once(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The update_entity action asks the cloud now (one request), not the lock."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    await sim.setup()
+    _record(sim).update_available = True
+    since, executed = len(sim.world.cloud.request_log), len(sim.lock.executed)
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": FIRMWARE}, blocking=True
+    )
+    assert hass.states.get(FIRMWARE).state == "on"
+    assert _lock_reads(sim, since) == 1
+    assert len(sim.lock.executed) == executed  # the lock's battery is spared

@@ -51,6 +51,10 @@ class TedeeFirmwareUpdate(TedeeBluetoothEntity, UpdateEntity):
         """Bind to the coordinator."""
         super().__init__(coordinator, "firmware")
 
+    async def async_update(self) -> None:
+        """Check now (the update_entity action): one read of the cloud's record."""
+        await self.coordinator.lock_record.async_read()
+
     @property
     def available(self) -> bool:
         """The version is known even while the lock is out of reach."""

@@ -8,6 +8,7 @@ its keypad, jam it, open the door, drain the battery. Never shipped to users.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import logging
 from typing import Any
 
@@ -141,6 +142,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         ),
         "lose_time": lambda lock, call: lock.lose_trusted_time(),
         "lose_calibration": lambda lock, call: lock.lose_calibration(),
+        "turn_knob": lambda lock, call: lock.calibration.turn_knob(
+            float(call.data["degrees"])
+        ),
         "calibrate_in_app": lambda lock, call: lock.calibrated_in_app(),
         "out_of_range": lambda lock, call: lock.go_out_of_range(),
         "into_range": lambda lock, call: radio.into_range(lock),
@@ -168,6 +172,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         hass.services.async_register(DOMAIN, name, _power, schema=PROXY)
     if CONF_CLOUD_URL in config[DOMAIN]:
         _register_cloud_actions(hass, config[DOMAIN][CONF_CLOUD_URL])
+        _register_lock_record_actions(hass, config[DOMAIN][CONF_CLOUD_URL], _lock)
     # After the services: the esphome entries it adds take a moment to connect.
     await radio.async_start()
     return True
@@ -189,6 +194,42 @@ def _register_cloud_actions(hass: HomeAssistant, cloud_url: str) -> None:
 
     for name in ("reject_key", "accept_key"):
         hass.services.async_register(DOMAIN, name, _key, schema=KEY)
+
+
+NEW_FIRMWARE = (2, 5, 40001)
+
+
+def _register_lock_record_actions(
+    hass: HomeAssistant, cloud_url: str, lock_of: Callable[[ServiceCall], SimulatedLock]
+) -> None:
+    """Tedee offers firmware, the app installs it; the app syncs the settings."""
+    control = cloud_url.split("/api/", 1)[0] + CONTROL_PREFIX
+
+    async def _post(lock: SimulatedLock, action: str, body: Any = None) -> Any:
+        url = f"{control}/lock/{lock.config.device_id}/{action}"
+        async with async_get_clientsession(hass).post(url, json=body) as response:
+            return await response.json()
+
+    async def _offer(call: ServiceCall) -> None:
+        await _post(lock_of(call), "offer_update")
+
+    async def _install(call: ServiceCall) -> None:
+        lock = lock_of(call)
+        lock.install_firmware(NEW_FIRMWARE, duration=20.0)
+        await _post(lock, "installed", {"version": ".".join(map(str, NEW_FIRMWARE))})
+
+    async def _sync(call: ServiceCall) -> None:
+        lock = lock_of(call)
+        settings = (await _post(lock, "sync"))["settings"]
+        lock.config.auto_pull = bool(settings["autoPullSpringEnabled"])
+        lock.config.pull_spring_enabled = bool(settings["pullSpringEnabled"])
+
+    for name, handler in (
+        ("offer_firmware", _offer),
+        ("install_firmware", _install),
+        ("sync_settings", _sync),
+    ):
+        hass.services.async_register(DOMAIN, name, handler, schema=SERIAL)
 
 
 def hallway_of(lock: SimulatedLock) -> dict[str, object]:
