@@ -39,6 +39,7 @@ class Calibration:
         self.step: str | None = None  # "locked" or "unlocked": what it waits for
         self.locked_at: float | None = None
         self.pulling: str | None = None  # "init" or "detecting"
+        self.spring_stuck = False  # the latch does not move: detection fails
         self.results: list[tuple[int, int]] = []  # (notification, result) sent
         self._timer: asyncio.TimerHandle | None = None
 
@@ -117,7 +118,9 @@ class Calibration:
             self.pulling = "detecting"
             self._disarm()
             self._timer = asyncio.get_running_loop().call_later(
-                PULL_DETECT_TIME, self._pull_finished, OK
+                PULL_DETECT_TIME,
+                self._pull_finished,
+                ERROR if self.spring_stuck else OK,
             )
             return Result.SUCCESS, b""
         if self.pulling is None:  # PULL_CALIBRATION_CANCEL

@@ -32,6 +32,7 @@ NAMES = [
 # The household member who uses the demo locks' keypads.
 KEYPAD_USER_ID = 1002
 KEYPAD_USER_NAME = "Anna"
+KEYPAD_PIN_NAME = "Garden gate"  # the name Anna gave her PIN in the Tedee app
 
 
 @dataclass

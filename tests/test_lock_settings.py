@@ -25,6 +25,9 @@ PULL_DURATION = "number.front_door_pull_spring_duration"
 READ_ONLY_AUTO_LOCK = "binary_sensor.front_door_auto_lock"
 READ_ONLY_DELAY = "sensor.front_door_auto_lock_delay"
 
+# Most settings are disabled by default; these tests use them all.
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 
 def _record(sim: Sim) -> CloudLockRecord:
     return sim.world.cloud.accounts[ACCOUNT].locks[sim.lock.config.device_id]
@@ -220,3 +223,18 @@ async def test_door_settings_exist_with_a_door_sensor(
     await settle(hass, 1)
     assert hass.states.get("switch.front_door_door_open_alert").state == "off"
     assert hass.states.get("number.front_door_door_open_alert_after").state == "300"
+
+
+async def test_the_springs_settings_exist_only_with_a_spring(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    sim.lock.config.pull_spring_enabled = False
+    entry = await sim.setup()
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "pull_spring_enabled": False}
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass, 1)
+    assert hass.states.get(PULL_DURATION) is None
+    assert hass.states.get(AUTO_PULL) is None
+    assert hass.states.get(AUTO_LOCK) is not None

@@ -308,3 +308,29 @@ async def test_a_move_at_the_lock_is_not_the_last_action_in_the_logbook(
     assert [s.state for s in seen] == ["unlocking", "unlocked"]
     assert all(s.context.id != action.id for s in seen)
     assert all(s.context.user_id is None for s in seen)
+
+
+async def test_a_logbook_line_names_its_entity_so_filters_find_it(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The door's lines belong to the door entity, the lock's to the lock entity."""
+    sim.lock.config.has_door_sensor = True
+    await sim.setup()
+    sim.lock.set_door(door_open=False)
+    await settle(hass, 1)
+    fired = listen_activity(hass)
+    sim.lock.set_door(door_open=True)
+    await settle(hass, 1)
+    sim.lock.press_button()
+    await settle(hass, 3)
+    assert [(e.data["type"], e.data["entity_id"]) for e in fired] == [
+        ("door_opened", "binary_sensor.front_door_door"),
+        ("unlocked_button", LOCK),
+    ]
+    described: dict[str, Callable[[Event], dict[str, str]]] = {}
+    logbook.async_describe_events(
+        hass,
+        lambda _d, event_type, describe: described.setdefault(event_type, describe),
+    )
+    line = described[EVENT_ACTIVITY](fired[0])
+    assert line["entity_id"] == "binary_sensor.front_door_door"

@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from .harness import ARTIFACTS, KEY, STEP_TIMEOUT_MS, develop
 from .living import LivingWithIt, open_device_page
+from .lock_knows import WhatTheLockKnows
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -250,6 +251,11 @@ def main() -> int:
                 living.restart_from_the_ui()
                 living.connected_through_a_proxy()
                 living.add_proxy_in_the_ui()
+                knows = WhatTheLockKnows(page, url, journey.shot)
+                knows.firmware_offer()
+                knows.change_auto_lock()
+                knows.export_activity()
+                knows.calibration_repair()
                 journey.german_pick_lock()
             except Exception:
                 journey.shot("failure")

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.binary_sensor import (
+    DOMAIN as BINARY_SENSOR_DOMAIN,
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.components.switch.const import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -24,7 +24,7 @@ from . import TedeeConfigEntry
 from .const import CONF_HAS_DOOR_SENSOR
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity, TedeeSettingEntity
-from .lock_settings import SWITCHES, async_remove_other_kind
+from .lock_settings import SWITCHES, async_remove_settings
 from .models import DOOR_POSITIONS, NOT_CALIBRATED, TedeeLockData
 from .tedee import DoorState, LockState
 
@@ -87,10 +87,11 @@ async def async_setup_entry(
             TedeeBinarySensor(coordinator, CALIBRATION),
         ]
     )
-    settings = coordinator.settings.shown(SWITCHES)
-    if coordinator.settings.read_only is not None:
-        async_remove_other_kind(hass, entry, SWITCH_DOMAIN, [s.key for s in settings])
-        async_add_entities(TedeeSettingBinarySensor(coordinator, s) for s in settings)
+    if coordinator.settings.read_only is not None:  # else switches
+        shown = coordinator.settings.shown(SWITCHES)
+        hidden = [s.key for s in SWITCHES if s not in shown]
+        async_remove_settings(hass, entry, BINARY_SENSOR_DOMAIN, hidden)
+        async_add_entities(TedeeSettingBinarySensor(coordinator, s) for s in shown)
     door_added = False
 
     @callback

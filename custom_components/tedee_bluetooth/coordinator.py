@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -335,10 +335,19 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         device_id = self._device_id()
         if device_id is None:
             return  # no entities yet: nothing can have a trigger on it
+        # The entity it is about: the door sensor's movements, else the lock. The
+        # logbook links it, and filtering the logbook by that entity finds it.
+        door = event.event_type.startswith("door_")
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            "binary_sensor" if door else "lock",
+            DOMAIN,
+            f"{self.serial}-{'door' if door else 'lock'}",
+        )
         self.hass.bus.async_fire(
             EVENT_ACTIVITY,
             {
                 "device_id": device_id,
+                "entity_id": entity_id,
                 "type": event.event_type,
                 "name": self.name,
                 **event.attributes,

@@ -25,6 +25,7 @@ from .const import (
     CONF_DEVICE_SETTINGS,
     CONF_HAS_DOOR_SENSOR,
     CONF_LOCK_ID,
+    CONF_PULL_SPRING_ENABLED,
     CONF_SETTINGS_READ_ONLY,
     CONF_SETTINGS_REVISION,
     CONF_SETTINGS_SYNCED,
@@ -54,11 +55,14 @@ class Setting:
     field: str  # the cloud's deviceSettings field
     enabled_default: bool = True
     door_sensor: bool = False  # only where a door sensor is paired
+    pull_spring: bool = False  # only where pull spring is enabled
     # Numbers: seconds. The cloud doc gives no ranges; these are generous and the
     # cloud has the last word (a refused value is a translated error).
     maximum: int | None = None
 
 
+# Enabled by default: the settings people change most. The rest are one click
+# away in the entity list (each entity also writes a logbook line on a reload).
 SWITCHES = (
     Setting(key="auto_lock", field="autoLockEnabled"),
     Setting(
@@ -67,15 +71,26 @@ SWITCHES = (
         enabled_default=False,
     ),
     Setting(key="postponed_lock", field="postponedLockEnabled", enabled_default=False),
-    Setting(key="button_lock", field="buttonLockEnabled"),
-    Setting(key="button_unlock", field="buttonUnlockEnabled"),
+    Setting(key="button_lock", field="buttonLockEnabled", enabled_default=False),
+    Setting(key="button_unlock", field="buttonUnlockEnabled", enabled_default=False),
     Setting(key="pull_spring", field="pullSpringEnabled", enabled_default=False),
-    Setting(key="auto_pull_spring", field="autoPullSpringEnabled"),
-    Setting(key="open_door_alert", field="openDoorAlertEnabled", door_sensor=True),
+    Setting(
+        key="auto_pull_spring",
+        field="autoPullSpringEnabled",
+        pull_spring=True,
+        enabled_default=False,
+    ),
+    Setting(
+        key="open_door_alert",
+        field="openDoorAlertEnabled",
+        door_sensor=True,
+        enabled_default=False,
+    ),
     Setting(
         key="auto_lock_door_closed",
         field="autoLockAfterDoorClosedEnabled",
         door_sensor=True,
+        enabled_default=False,
     ),
 )
 NUMBERS = (
@@ -92,12 +107,19 @@ NUMBERS = (
         maximum=3600,
         enabled_default=False,
     ),
-    Setting(key="pull_spring_duration", field="pullSpringDuration", maximum=60),
+    # The official integration shows it as a sensor; here it can be changed too.
+    Setting(
+        key="pull_spring_duration",
+        field="pullSpringDuration",
+        maximum=60,
+        pull_spring=True,
+    ),
     Setting(
         key="open_door_alert_threshold",
         field="openDoorAlertThreshold",
         maximum=3600,
         door_sensor=True,
+        enabled_default=False,
     ),
 )
 UNIT = UnitOfTime.SECONDS
@@ -157,12 +179,20 @@ class LockSettings:
         return str(reason) if reason else None
 
     def shown(self, settings: tuple[Setting, ...]) -> list[Setting]:
-        """The settings this lock has (the door's only with a door sensor)."""
-        door = bool(self._entry.data.get(CONF_HAS_DOOR_SENSOR))
+        """The settings this lock has.
+
+        The door's only with a door sensor; the spring's duration and auto-pull
+        only where pull spring is enabled (as the cloud said at the last read).
+        """
+        data = self._entry.data
+        door = bool(data.get(CONF_HAS_DOOR_SENSOR))
+        spring = data.get(CONF_PULL_SPRING_ENABLED, True) is not False
         return [
             s
             for s in settings
-            if s.field in self.values and (door or not s.door_sensor)
+            if s.field in self.values
+            and (door or not s.door_sensor)
+            and (spring or not s.pull_spring)
         ]
 
     async def async_set(self, field: str, value: bool | int) -> None:
@@ -229,13 +259,14 @@ def _error(key: str, name: str) -> HomeAssistantError:
 
 
 @callback
-def async_remove_other_kind(
+def async_remove_settings(
     hass: HomeAssistant, entry: TedeeConfigEntry, domain: str, keys: list[str]
 ) -> None:
-    """Drop the entities a setting had as the other kind (writable or read-only).
+    """Drop setting entities this setup does not create in ``domain``.
 
     A key that gains or loses the right to change settings shows them as
-    switches and numbers, or as sensors; the old ones would linger unavailable.
+    switches and numbers, or as sensors; a lock whose door sensor or spring went
+    away loses those settings. The old entities would linger unavailable.
     """
     registry = er.async_get(hass)
     serial = entry.runtime_data.serial

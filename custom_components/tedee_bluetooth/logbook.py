@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ENTITY_ID,
     LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
@@ -34,11 +35,14 @@ def async_describe_events(
     @callback
     def _describe(event: Event) -> dict[str, str]:
         data = event.data
-        return {
+        entry = {
             LOGBOOK_ENTRY_NAME: str(data.get("name") or "Tedee"),
             LOGBOOK_ENTRY_MESSAGE: describe(hass, data),
             LOGBOOK_ENTRY_ICON: icon(str(data.get("type", ""))),
         }
+        if entity_id := data.get("entity_id"):
+            entry[LOGBOOK_ENTRY_ENTITY_ID] = str(entity_id)
+        return entry
 
     async_describe_event(DOMAIN, EVENT_ACTIVITY, _describe)
 

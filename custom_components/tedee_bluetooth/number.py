@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from homeassistant.components.number import NumberDeviceClass, NumberEntity, NumberMode
+from homeassistant.components.number import (
+    DOMAIN as NUMBER_DOMAIN,
+    NumberDeviceClass,
+    NumberEntity,
+    NumberMode,
+)
 from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -10,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import TedeeConfigEntry
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeSettingEntity
-from .lock_settings import NUMBERS, UNIT, Setting, async_remove_other_kind
+from .lock_settings import NUMBERS, UNIT, Setting, async_remove_settings
 
 PARALLEL_UPDATES = 1  # one change at a time: each names the record's revision
 
@@ -22,10 +27,13 @@ async def async_setup_entry(
 ) -> None:
     """A number per duration setting, where this key may change settings."""
     coordinator = entry.runtime_data
-    shown = coordinator.settings.shown(NUMBERS)
-    if coordinator.settings.read_only is not None:
-        return  # shown as sensors
-    async_remove_other_kind(hass, entry, SENSOR_DOMAIN, [s.key for s in shown])
+    writable = coordinator.settings.read_only is None
+    shown = coordinator.settings.shown(NUMBERS) if writable else []
+    async_remove_settings(
+        hass, entry, NUMBER_DOMAIN, [s.key for s in NUMBERS if s not in shown]
+    )
+    if writable:  # not shown as sensors
+        async_remove_settings(hass, entry, SENSOR_DOMAIN, [s.key for s in NUMBERS])
     async_add_entities(TedeeSettingNumber(coordinator, s) for s in shown)
 
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.number import DOMAIN as NUMBER_DOMAIN
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
@@ -29,7 +29,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import TedeeConfigEntry
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity, TedeeSettingEntity
-from .lock_settings import NUMBERS, UNIT, async_remove_other_kind
+from .lock_settings import NUMBERS, UNIT, async_remove_settings
 from .tedee import ConnectionStatus
 
 PARALLEL_UPDATES = 0
@@ -97,10 +97,11 @@ async def async_setup_entry(
         )
         for description in SENSORS
     )
-    settings = coordinator.settings.shown(NUMBERS)
-    if coordinator.settings.read_only is not None:
-        async_remove_other_kind(hass, entry, NUMBER_DOMAIN, [s.key for s in settings])
-        async_add_entities(TedeeSettingSensor(coordinator, s) for s in settings)
+    if coordinator.settings.read_only is not None:  # else numbers
+        shown = coordinator.settings.shown(NUMBERS)
+        hidden = [s.key for s in NUMBERS if s not in shown]
+        async_remove_settings(hass, entry, SENSOR_DOMAIN, hidden)
+        async_add_entities(TedeeSettingSensor(coordinator, s) for s in shown)
 
 
 class TedeeSensor(TedeeBluetoothEntity, SensorEntity):

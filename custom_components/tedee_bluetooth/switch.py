@@ -6,12 +6,13 @@ from typing import Any
 
 from homeassistant.components.binary_sensor import DOMAIN as BINARY_SENSOR_DOMAIN
 from homeassistant.components.switch import SwitchEntity
+from homeassistant.components.switch.const import DOMAIN as SWITCH_DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import TedeeConfigEntry
 from .entity import TedeeSettingEntity
-from .lock_settings import SWITCHES, async_remove_other_kind
+from .lock_settings import SWITCHES, async_remove_settings
 
 PARALLEL_UPDATES = 1  # one change at a time: each names the record's revision
 
@@ -23,10 +24,15 @@ async def async_setup_entry(
 ) -> None:
     """A switch per on/off setting, where this key may change settings."""
     coordinator = entry.runtime_data
-    shown = coordinator.settings.shown(SWITCHES)
-    if coordinator.settings.read_only is not None:
-        return  # shown as binary sensors
-    async_remove_other_kind(hass, entry, BINARY_SENSOR_DOMAIN, [s.key for s in shown])
+    writable = coordinator.settings.read_only is None
+    shown = coordinator.settings.shown(SWITCHES) if writable else []
+    async_remove_settings(
+        hass, entry, SWITCH_DOMAIN, [s.key for s in SWITCHES if s not in shown]
+    )
+    if writable:  # not shown as binary sensors
+        async_remove_settings(
+            hass, entry, BINARY_SENSOR_DOMAIN, [s.key for s in SWITCHES]
+        )
     async_add_entities(TedeeSettingSwitch(coordinator, s) for s in shown)
 
 

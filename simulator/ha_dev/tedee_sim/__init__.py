@@ -23,8 +23,8 @@ import voluptuous as vol
 
 from simulator.cloud import CONTROL_PREFIX
 from simulator.demo import (
+    KEYPAD_PIN_NAME,
     KEYPAD_USER_ID,
-    KEYPAD_USER_NAME,
     hallway_path,
     load,
     load_hallway,
@@ -131,7 +131,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     actions = {
         "press_button": lambda lock, call: lock.press_button(),
         "keypad_unlock": lambda lock, call: lock.keypad_unlock(
-            KEYPAD_USER_ID, KEYPAD_USER_NAME
+            KEYPAD_USER_ID, KEYPAD_PIN_NAME
         ),
         "jam_next": lambda lock, call: setattr(lock, "jam_next", True),
         "open_door": lambda lock, call: lock.set_door(door_open=True),
