@@ -159,3 +159,20 @@ async def test_checking_now_reads_the_record_once(
     assert hass.states.get(FIRMWARE).state == "on"
     assert _lock_reads(sim, since) == 1
     assert len(sim.lock.executed) == executed  # the lock's battery is spared
+
+
+async def test_a_setup_reads_a_record_older_than_an_hour(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """A restart after a while sees today's offer and settings; a quick reload does not ask."""
+    entry = sim.entry()
+    _read_ago(hass, entry, 2)
+    _record(sim).update_available = True
+    since = len(sim.world.cloud.request_log)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass, 1)
+    assert _lock_reads(sim, since) == 1
+    assert hass.states.get(FIRMWARE).state == "on"
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass, 1)
+    assert _lock_reads(sim, since) == 1  # read minutes ago: not again

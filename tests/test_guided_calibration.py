@@ -31,6 +31,7 @@ from .test_what_users_read import listen_activity
 
 SERIAL = "10000000-000001"
 CALIBRATION = "binary_sensor.front_door_calibration"
+BUTTON = "button.front_door_calibrate"
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +63,48 @@ async def _submit(
     result = await manager.async_configure(flow["flow_id"], data)
     await settle(hass, 0.5)
     return dict(result)
+
+
+async def _submit_while_time_passes(
+    hass: HomeAssistant, flow: dict[str, Any], seconds: float
+) -> dict[str, Any]:
+    """Submit a step whose answer takes the lock ``seconds`` (virtual time)."""
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    task = hass.async_create_task(manager.async_configure(flow["flow_id"], {}))
+    await jump(hass, seconds)
+    return dict(await task)
+
+
+async def _calibrated_with_a_spring(
+    hass: HomeAssistant, sim: Sim, issue: str = ISSUE_UNCALIBRATED
+) -> dict[str, Any]:
+    """A lock with a pull spring calibrated step by step: the spring's step shown.
+
+    From the uncalibrated issue, or from the Calibrate button's.
+    """
+    entry = await sim.setup()
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_PULL_SPRING_ENABLED: True}
+    )
+    if issue == ISSUE_CALIBRATE:
+        await hass.services.async_call(
+            "button", "press", {"entity_id": BUTTON}, blocking=True
+        )
+    else:
+        sim.lock.lose_calibration()
+        await settle(hass, 1)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"{issue}_{SERIAL}").is_fixable
+    flow = await _submit(hass, await _start(hass, issue))
+    sim.lock.calibration.turn_knob(0)
+    flow = await _submit(hass, flow)
+    sim.lock.calibration.turn_knob(90)
+    flow = await _submit(hass, flow)
+    assert flow["type"] is FlowResultType.MENU
+    assert flow["menu_options"] == ["pull_spring", "done"]
+    flow = await _submit(hass, flow, next_step_id="pull_spring")
+    assert flow["step_id"] == "pull_spring"
+    return flow
 
 
 async def test_the_owner_calibrates_step_by_step(
@@ -153,30 +196,8 @@ async def test_a_step_out_of_turn_is_refused_by_the_lock(
 async def test_the_button_offers_calibration_with_the_pull_spring(
     hass: HomeAssistant, sim: Sim, issue_registry: ir.IssueRegistry
 ) -> None:
-    entry = await sim.setup()
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_PULL_SPRING_ENABLED: True}
-    )
-    await hass.services.async_call(
-        "button", "press", {"entity_id": "button.front_door_calibrate"}, blocking=True
-    )
-    issue = issue_registry.async_get_issue(DOMAIN, f"{ISSUE_CALIBRATE}_{SERIAL}")
-    assert issue is not None
-    assert issue.is_fixable
-    flow = await _submit(hass, await _start(hass, ISSUE_CALIBRATE))
-    sim.lock.calibration.turn_knob(0)
-    flow = await _submit(hass, flow)
-    sim.lock.calibration.turn_knob(90)
-    flow = await _submit(hass, flow)
-    assert flow["type"] is FlowResultType.MENU
-    assert flow["menu_options"] == ["pull_spring", "done"]
-    flow = await _submit(hass, flow, next_step_id="pull_spring")
-    assert flow["step_id"] == "pull_spring"
-    manager = repairs_flow_manager(hass)
-    assert manager is not None
-    task = hass.async_create_task(manager.async_configure(flow["flow_id"], {}))
-    await jump(hass, 4)  # the lock finds the spring's position
-    flow = dict(await task)
+    flow = await _calibrated_with_a_spring(hass, sim, ISSUE_CALIBRATE)
+    flow = await _submit_while_time_passes(hass, flow, 4)  # it finds the spring
     assert flow["type"] is FlowResultType.CREATE_ENTRY
     assert (Note.PULL_CALIBRATION_FINISHED, 0) in sim.lock.calibration.results
     assert issue_registry.async_get_issue(DOMAIN, f"{ISSUE_CALIBRATE}_{SERIAL}") is None
@@ -200,29 +221,14 @@ async def test_no_verdict_from_the_lock_reads_as_failed(
     flow = await _submit(hass, await _start(hass))
     flow = await _submit(hass, flow)
     sim.lock.faults.next_result[Op.CALIBRATE_UNLOCKED] = 0x00  # no notification
-    manager = repairs_flow_manager(hass)
-    assert manager is not None
-    task = hass.async_create_task(manager.async_configure(flow["flow_id"], {}))
-    await jump(hass, 31)
-    flow = dict(await task)
+    flow = await _submit_while_time_passes(hass, flow, 31)
     assert flow["step_id"] == "failed"
 
 
 async def test_a_spring_that_is_not_found_can_be_tried_again(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    entry = await sim.setup()
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_PULL_SPRING_ENABLED: True}
-    )
-    sim.lock.lose_calibration()
-    await settle(hass, 1)
-    flow = await _submit(hass, await _start(hass))
-    sim.lock.calibration.turn_knob(0)
-    flow = await _submit(hass, flow)
-    sim.lock.calibration.turn_knob(90)
-    flow = await _submit(hass, flow)
-    flow = await _submit(hass, flow, next_step_id="pull_spring")
+    flow = await _calibrated_with_a_spring(hass, sim)
     sim.lock.faults.next_result[Op.PULL_CALIBRATION_START] = 0x02  # ERROR
     flow = await _submit(hass, flow)
     assert flow["step_id"] == "pull_spring"
@@ -268,34 +274,22 @@ async def test_each_step_the_lock_refuses_stays_on_screen(
 
 
 async def test_a_stuck_spring_is_reported_and_an_unreachable_lock_is_let_be(
-    hass: HomeAssistant, sim: Sim, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant, sim: Sim
 ) -> None:
-    entry = await sim.setup()
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_PULL_SPRING_ENABLED: True}
-    )
-    sim.lock.lose_calibration()
-    await settle(hass, 1)
-    flow = await _submit(hass, await _start(hass))
-    flow = await _submit(hass, flow)
-    sim.lock.calibration.turn_knob(90)
-    flow = await _submit(hass, flow)
-    flow = await _submit(hass, flow, next_step_id="pull_spring")
+    flow = await _calibrated_with_a_spring(hass, sim)
     sim.lock.calibration.spring_stuck = True
-    manager = repairs_flow_manager(hass)
-    assert manager is not None
-    task = hass.async_create_task(manager.async_configure(flow["flow_id"], {}))
-    await jump(hass, 4)
-    flow = dict(await task)
+    flow = await _submit_while_time_passes(hass, flow, 4)
     assert (flow["step_id"], flow["errors"]) == ("pull_spring", {"base": "pull_failed"})
     # A calibration begun, then the lock out of reach: closing cannot cancel it
     # (its own 3 minutes end it), and says so only in the debug log.
     await hass.services.async_call(
-        "button", "press", {"entity_id": "button.front_door_calibrate"}, blocking=True
+        "button", "press", {"entity_id": BUTTON}, blocking=True
     )
     flow = await _submit(hass, await _start(hass, ISSUE_CALIBRATE))
     assert flow["step_id"] == "locked"
     sim.lock.go_out_of_range()
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
     manager.async_abort(flow["flow_id"])
     await jump(hass, 15)
     assert Op.CALIBRATION_CANCEL not in [op for op, _ in sim.lock.executed]
@@ -308,11 +302,7 @@ async def test_a_failed_verdict_offers_to_start_again(
     flow = await _submit(hass, await _start(hass))
     flow = await _submit(hass, flow)
     sim.lock.faults.next_result[Op.CALIBRATE_UNLOCKED] = 0x00  # no verdict comes
-    manager = repairs_flow_manager(hass)
-    assert manager is not None
-    task = hass.async_create_task(manager.async_configure(flow["flow_id"], {}))
-    await jump(hass, 31)
-    flow = dict(await task)
+    flow = await _submit_while_time_passes(hass, flow, 31)
     assert flow["step_id"] == "failed"
     flow = await _submit(hass, flow)
     assert flow["step_id"] == "locked"

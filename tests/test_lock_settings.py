@@ -77,7 +77,10 @@ async def test_a_change_is_written_and_waits_for_the_lock(
     since = len(sim.world.cloud.request_log)
     await _switch(hass, AUTO_LOCK, True)
     await _number(hass, AUTO_LOCK_DELAY, 30)
-    assert _requests(sim, since) == [("PATCH", "/my/lock"), ("PATCH", "/my/lock")]
+    await settle(hass, 1)
+    # Each change is written, then the record read to confirm what the cloud holds.
+    write, read = ("PATCH", "/my/lock"), ("GET", "/my/lock/35800")
+    assert _requests(sim, since) == [write, read, write, read]
     record = _record(sim)
     assert record.settings["autoLockEnabled"] is True
     assert record.settings["autoLockDelay"] == 30
@@ -88,7 +91,7 @@ async def test_a_change_is_written_and_waits_for_the_lock(
     assert hass.states.get(AUTO_LOCK_DELAY).state == "30"
     # Waiting: read hourly, not daily; the lock has not synced after an hour.
     await jump(hass, 3600 + 60)
-    assert _requests(sim, since)[2:] == [("GET", "/my/lock/35800")]
+    assert _requests(sim, since)[4:] == [read]
     assert hass.states.get(AUTO_LOCK).attributes["waiting_for_lock_sync"] is True
     record.sync_lock()  # the Tedee app syncs the lock
     await jump(hass, 3600)
@@ -238,3 +241,26 @@ async def test_the_springs_settings_exist_only_with_a_spring(
     assert hass.states.get(PULL_DURATION) is None
     assert hass.states.get(AUTO_PULL) is None
     assert hass.states.get(AUTO_LOCK) is not None
+
+
+async def test_a_change_under_way_when_the_entry_unloads_ends_cleanly(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The cloud answers after the unload: the change is kept, nothing else runs."""
+    entry = await sim.setup()
+    sim.world.cloud.slow_next(5, path="/my/lock", method="PATCH")
+    task = hass.async_create_task(_switch(hass, AUTO_LOCK, True))
+    await settle(hass, 1)
+    assert not task.done()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await jump(hass, 6)
+    assert task.done()
+    assert _record(sim).settings["autoLockEnabled"] is True  # the cloud took it
+    since = len(sim.world.cloud.request_log)
+    await jump(hass, 2 * 3600)  # no sync reads for an unloaded entry
+    assert _requests(sim, since) == []
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass, 1)
+    state = hass.states.get(AUTO_LOCK)
+    assert state.state == "on"
+    assert state.attributes["waiting_for_lock_sync"] is True

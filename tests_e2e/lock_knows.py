@@ -66,13 +66,15 @@ class WhatTheLockKnows(LivingWithIt):
         toggle.click()
         self.wait_state(AUTO_LOCK, "on", 30)
         assert self.attribute(AUTO_LOCK, "waiting_for_lock_sync") is True
-        dialog.get_by_text("Attributes", exact=True).first.click()
-        waiting = dialog.get_by_text("Waiting for the lock to sync").first
-        expect(waiting).to_be_visible(timeout=STEP_TIMEOUT_MS)
-        page.wait_for_timeout(500)  # the panel's opening animation
-        waiting.evaluate("(el) => el.scrollIntoView({block: 'center'})")
-        self.shot("auto-lock-on-waiting-for-the-lock")
+        self.shot("auto-lock-switched-on")
         page.keyboard.press("Escape")
+        # Where attributes read the same in every release: Developer tools.
+        page.goto(f"{self.url}/developer-tools/state")
+        page.get_by_role("textbox", name="Filter entities").fill(AUTO_LOCK)
+        row = page.get_by_role("row").filter(has_text=AUTO_LOCK)
+        expect(row).to_have_count(1, timeout=STEP_TIMEOUT_MS)
+        expect(row.get_by_text("waiting_for_lock_sync: true")).to_be_visible()
+        self.shot("auto-lock-on-waiting-for-the-lock")
 
     def calibration_repair(self) -> None:
         """The lock lost its calibration; the repair walks the owner through."""

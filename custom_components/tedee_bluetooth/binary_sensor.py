@@ -24,7 +24,7 @@ from . import TedeeConfigEntry
 from .const import CONF_HAS_DOOR_SENSOR
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity, TedeeSettingEntity
-from .lock_settings import SWITCHES, async_remove_settings
+from .lock_settings import SWITCHES, async_setting_entities
 from .models import DOOR_POSITIONS, NOT_CALIBRATED, TedeeLockData
 from .tedee import DoorState, LockState
 
@@ -87,11 +87,12 @@ async def async_setup_entry(
             TedeeBinarySensor(coordinator, CALIBRATION),
         ]
     )
-    if coordinator.settings.read_only is not None:  # else switches
-        shown = coordinator.settings.shown(SWITCHES)
-        hidden = [s.key for s in SWITCHES if s not in shown]
-        async_remove_settings(hass, entry, BINARY_SENSOR_DOMAIN, hidden)
-        async_add_entities(TedeeSettingBinarySensor(coordinator, s) for s in shown)
+    async_add_entities(  # where this key may not change them (else switches)
+        TedeeSettingBinarySensor(coordinator, setting)
+        for setting in async_setting_entities(
+            hass, entry, SWITCHES, BINARY_SENSOR_DOMAIN, writable=False
+        )
+    )
     door_added = False
 
     @callback

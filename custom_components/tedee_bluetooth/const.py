@@ -30,6 +30,7 @@ FIRMWARE_MAX_AGE: Final = timedelta(days=1)
 CONF_UPDATE_AVAILABLE: Final = "update_available"
 CONF_LOCK_RECORD_READ: Final = "lock_record_read"
 LOCK_RECORD_MAX_AGE: Final = timedelta(days=1)
+LOCK_RECORD_SETUP_AGE: Final = timedelta(hours=1)  # older: read again at setup
 # The lock's device settings from the same record, and whether we may change them.
 CONF_DEVICE_SETTINGS: Final = "device_settings"
 CONF_SETTINGS_REVISION: Final = "settings_revision"

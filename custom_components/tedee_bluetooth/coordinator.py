@@ -123,9 +123,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         )
         self.cloud = tedee_cloud(hass, entry.data[CONF_PERSONAL_KEY])
         self.lock_record = LockRecord(hass, entry, self.cloud, self._cloud_lock)
-        self.settings = LockSettings(
-            hass, entry, self.cloud, self.async_update_listeners
-        )
+        self.settings = LockSettings(hass, entry, self.cloud, self._settings_changed)
         self.certificates = CertificateKeeper(
             hass, entry, self.cloud, self.lock_record.async_read, self._check_clock
         )
@@ -391,6 +389,12 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         if any(r.event_id in FIRMWARE_UPDATE_EVENTS for r in package.records):
             self.session.read_version = True
         self.activity.logged(package.records)
+
+    @callback
+    def _settings_changed(self) -> None:
+        """A setting was changed: shown at once; the record read to confirm it."""
+        self.async_update_listeners()
+        self.lock_record.read_soon()
 
     @callback
     def _cloud_lock(self, lock: CloudLock) -> None:

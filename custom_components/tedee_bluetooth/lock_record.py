@@ -1,9 +1,9 @@
 """The cloud's record of the lock: its settings and whether new firmware waits.
 
-Read after each certificate renewal, after the lock's firmware changed, and
-otherwise at most once a day: one request each time, inside the account's
-cloud budget. What it says is kept in the config entry, so a restart reads
-nothing.
+Read at setup (unless read within the hour), after each certificate renewal,
+after a settings change, after the lock's firmware changed, hourly while
+settings wait for the lock, and otherwise once a day: one request each time,
+inside the account's cloud budget. What it says is kept in the config entry.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .const import (
     CONF_UPDATE_AVAILABLE,
     DOMAIN,
     LOCK_RECORD_MAX_AGE,
+    LOCK_RECORD_SETUP_AGE,
     LOGGER,
 )
 from .lock_settings import record_settings
@@ -68,7 +69,11 @@ class LockRecord:
 
     @callback
     def start(self) -> None:
-        """Check hourly whether the last read is a day old."""
+        """Read now unless read within the hour; then check hourly."""
+        read = self._entry.data.get(CONF_LOCK_RECORD_READ)
+        age = None if read is None else dt_util.utcnow() - datetime.fromisoformat(read)
+        if age is None or age >= LOCK_RECORD_SETUP_AGE:
+            self.read_soon()
         self._cancel = async_track_time_interval(
             self._hass,
             self._tick,

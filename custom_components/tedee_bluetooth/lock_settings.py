@@ -259,18 +259,31 @@ def _error(key: str, name: str) -> HomeAssistantError:
 
 
 @callback
-def async_remove_settings(
-    hass: HomeAssistant, entry: TedeeConfigEntry, domain: str, keys: list[str]
-) -> None:
-    """Drop setting entities this setup does not create in ``domain``.
+def async_setting_entities(
+    hass: HomeAssistant,
+    entry: TedeeConfigEntry,
+    settings: tuple[Setting, ...],
+    domain: str,
+    *,
+    writable: bool,
+) -> list[Setting]:
+    """The settings to create in ``domain``; the others leave its registry.
 
-    A key that gains or loses the right to change settings shows them as
-    switches and numbers, or as sensors; a lock whose door sensor or spring went
-    away loses those settings. The old entities would linger unavailable.
+    ``writable``: ``domain`` is the changeable kind (switch, number), made where
+    this key may change settings; else the read-only kind (binary sensor,
+    sensor), made where it may not. A key that gains or loses that right, or a
+    lock whose door sensor or spring went away, would otherwise leave entities
+    lingering unavailable.
     """
+    lock_settings: LockSettings = entry.runtime_data.settings
+    made_here = (lock_settings.read_only is None) == writable
+    shown = lock_settings.shown(settings) if made_here else []
     registry = er.async_get(hass)
     serial = entry.runtime_data.serial
-    for key in keys:
-        entity_id = registry.async_get_entity_id(domain, DOMAIN, f"{serial}-{key}")
-        if entity_id is not None:
+    for setting in settings:
+        if setting in shown:
+            continue
+        unique_id = f"{serial}-{setting.key}"
+        if entity_id := registry.async_get_entity_id(domain, DOMAIN, unique_id):
             registry.async_remove(entity_id)
+    return shown

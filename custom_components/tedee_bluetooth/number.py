@@ -8,14 +8,13 @@ from homeassistant.components.number import (
     NumberEntity,
     NumberMode,
 )
-from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import TedeeConfigEntry
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeSettingEntity
-from .lock_settings import NUMBERS, UNIT, Setting, async_remove_settings
+from .lock_settings import NUMBERS, UNIT, Setting, async_setting_entities
 
 PARALLEL_UPDATES = 1  # one change at a time: each names the record's revision
 
@@ -27,14 +26,12 @@ async def async_setup_entry(
 ) -> None:
     """A number per duration setting, where this key may change settings."""
     coordinator = entry.runtime_data
-    writable = coordinator.settings.read_only is None
-    shown = coordinator.settings.shown(NUMBERS) if writable else []
-    async_remove_settings(
-        hass, entry, NUMBER_DOMAIN, [s.key for s in NUMBERS if s not in shown]
+    async_add_entities(
+        TedeeSettingNumber(coordinator, setting)
+        for setting in async_setting_entities(
+            hass, entry, NUMBERS, NUMBER_DOMAIN, writable=True
+        )
     )
-    if writable:  # not shown as sensors
-        async_remove_settings(hass, entry, SENSOR_DOMAIN, [s.key for s in NUMBERS])
-    async_add_entities(TedeeSettingNumber(coordinator, s) for s in shown)
 
 
 class TedeeSettingNumber(TedeeSettingEntity, NumberEntity):

@@ -29,7 +29,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import TedeeConfigEntry
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity, TedeeSettingEntity
-from .lock_settings import NUMBERS, UNIT, async_remove_settings
+from .lock_settings import NUMBERS, UNIT, async_setting_entities
 from .tedee import ConnectionStatus
 
 PARALLEL_UPDATES = 0
@@ -97,11 +97,12 @@ async def async_setup_entry(
         )
         for description in SENSORS
     )
-    if coordinator.settings.read_only is not None:  # else numbers
-        shown = coordinator.settings.shown(NUMBERS)
-        hidden = [s.key for s in NUMBERS if s not in shown]
-        async_remove_settings(hass, entry, SENSOR_DOMAIN, hidden)
-        async_add_entities(TedeeSettingSensor(coordinator, s) for s in shown)
+    async_add_entities(  # where this key may not change them (else numbers)
+        TedeeSettingSensor(coordinator, setting)
+        for setting in async_setting_entities(
+            hass, entry, NUMBERS, SENSOR_DOMAIN, writable=False
+        )
+    )
 
 
 class TedeeSensor(TedeeBluetoothEntity, SensorEntity):

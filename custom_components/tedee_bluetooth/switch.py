@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.binary_sensor import DOMAIN as BINARY_SENSOR_DOMAIN
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.components.switch.const import DOMAIN as SWITCH_DOMAIN
 from homeassistant.core import HomeAssistant
@@ -12,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import TedeeConfigEntry
 from .entity import TedeeSettingEntity
-from .lock_settings import SWITCHES, async_remove_settings
+from .lock_settings import SWITCHES, async_setting_entities
 
 PARALLEL_UPDATES = 1  # one change at a time: each names the record's revision
 
@@ -24,16 +23,12 @@ async def async_setup_entry(
 ) -> None:
     """A switch per on/off setting, where this key may change settings."""
     coordinator = entry.runtime_data
-    writable = coordinator.settings.read_only is None
-    shown = coordinator.settings.shown(SWITCHES) if writable else []
-    async_remove_settings(
-        hass, entry, SWITCH_DOMAIN, [s.key for s in SWITCHES if s not in shown]
-    )
-    if writable:  # not shown as binary sensors
-        async_remove_settings(
-            hass, entry, BINARY_SENSOR_DOMAIN, [s.key for s in SWITCHES]
+    async_add_entities(
+        TedeeSettingSwitch(coordinator, setting)
+        for setting in async_setting_entities(
+            hass, entry, SWITCHES, SWITCH_DOMAIN, writable=True
         )
-    async_add_entities(TedeeSettingSwitch(coordinator, s) for s in shown)
+    )
 
 
 class TedeeSettingSwitch(TedeeSettingEntity, SwitchEntity):
