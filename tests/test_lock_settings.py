@@ -148,7 +148,12 @@ async def test_a_second_conflict_changes_nothing(hass: HomeAssistant, sim: Sim) 
 
 @pytest.mark.parametrize(
     ("status", "key"),
-    [(400, "settings_refused"), (500, "settings_refused"), (429, "cloud_busy")],
+    [
+        (400, "settings_refused"),
+        (500, "settings_refused"),
+        (429, "cloud_busy"),
+        (401, "auth_failed"),  # and Home Assistant asks for a new key
+    ],
 )
 async def test_a_refusing_cloud_changes_nothing(
     hass: HomeAssistant, sim: Sim, status: int, key: str
@@ -160,6 +165,12 @@ async def test_a_refusing_cloud_changes_nothing(
     assert err.value.translation_key == key
     assert hass.states.get(AUTO_LOCK_DELAY).state == "10"
     assert _record(sim).settings["autoLockDelay"] == 10
+    reauth = [
+        flow
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == "reauth"
+    ]
+    assert len(reauth) == (1 if status == 401 else 0)
 
 
 async def test_values_outside_the_range_are_not_sent(

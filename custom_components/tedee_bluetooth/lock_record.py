@@ -109,21 +109,21 @@ class LockRecord:
 
     @callback
     def read_soon(self) -> None:
-        """Read it in the background (the lock's firmware changed, or a day passed)."""
+        """Read it in the background (setup, a change, new firmware, a day passed)."""
         self._entry.async_create_background_task(
             self._hass, self.async_read(), f"{DOMAIN} lock record"
         )
 
     async def async_read(self) -> None:
         """Read the record; a failing cloud keeps what the entry knows."""
-        data = self._entry.data
         try:
-            lock = await self._cloud.get_lock(data[CONF_LOCK_ID])
+            lock = await self._cloud.get_lock(self._entry.data[CONF_LOCK_ID])
         except CloudError as err:  # a key without Device.Read, a busy cloud
             LOGGER.debug(
                 "%s: cannot read the lock's cloud record: %s", self._entry.title, err
             )
             return
+        data = self._entry.data  # as it is now: it may have changed meanwhile
         read_only = data.get(CONF_SETTINGS_READ_ONLY)
         fields = record_fields(lock, read_only)
         self._hass.config_entries.async_update_entry(

@@ -33,6 +33,7 @@ from .const import (
     LOGGER,
 )
 from .tedee import (
+    CloudAuthError,
     CloudConflictError,
     CloudError,
     CloudLock,
@@ -217,6 +218,9 @@ class LockSettings:
             self._store({CONF_SETTINGS_READ_ONLY: "scope"})
             self._hass.config_entries.async_schedule_reload(self._entry.entry_id)
             raise _error("settings_need_scope", name) from err
+        except CloudAuthError as err:  # the key was deleted: ask for a new one
+            self._entry.async_start_reauth(self._hass)
+            raise _error("auth_failed", name) from err
         except CloudRateLimitError as err:
             raise _error("cloud_busy", name) from err
         except CloudError as err:
