@@ -316,3 +316,14 @@ async def test_an_unloaded_lock_ends_the_steps(hass: HomeAssistant, sim: Sim) ->
     assert await hass.config_entries.async_unload(entry.entry_id)
     flow = await _submit(hass, flow)
     assert (flow["step_id"], flow["errors"]) == ("locked", {"base": "not_loaded"})
+
+
+async def test_the_button_stays_available_out_of_range(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """No unavailable-and-back (two logbook lines) each time the lock is away."""
+    await sim.setup()
+    sim.lock.go_out_of_range()
+    await jump(hass, 120)
+    assert hass.states.get(LOCK).state == "unavailable"
+    assert hass.states.get(BUTTON).state == "unknown"  # never pressed, available

@@ -275,3 +275,16 @@ async def test_a_change_under_way_when_the_entry_unloads_ends_cleanly(
     state = hass.states.get(AUTO_LOCK)
     assert state.state == "on"
     assert state.attributes["waiting_for_lock_sync"] is True
+
+
+async def test_settings_and_firmware_stay_shown_while_the_lock_is_away(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """They are the cloud's, not the radio's: no unavailable-and-back in the logbook."""
+    await sim.setup()
+    sim.lock.go_out_of_range()
+    await jump(hass, 120)
+    assert hass.states.get("lock.front_door").state == "unavailable"
+    assert hass.states.get(AUTO_LOCK).state == "off"
+    assert hass.states.get(AUTO_LOCK_DELAY).state == "10"
+    assert hass.states.get("update.front_door_firmware").state == "off"

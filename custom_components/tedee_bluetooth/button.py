@@ -38,6 +38,15 @@ class TedeeCalibrateButton(TedeeBluetoothEntity, ButtonEntity):
         """Bind to the coordinator."""
         super().__init__(coordinator, "calibrate")
 
+    @property
+    def available(self) -> bool:
+        """Always: pressing only offers the guide (whose steps need the lock).
+
+        So the button does not go unavailable and back (two logbook lines) each
+        time the lock leaves Bluetooth range.
+        """
+        return True
+
     async def async_press(self) -> None:
         """Offer the guided calibration in Settings → Repairs."""
         coordinator = self.coordinator
