@@ -19,23 +19,13 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from custom_components.tedee_bluetooth import PLATFORMS
+
 from .ha_fixtures import LOCK, Sim, settle
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize(
-    "platform",
-    [
-        Platform.BINARY_SENSOR,
-        Platform.BUTTON,
-        Platform.EVENT,
-        Platform.LOCK,
-        Platform.NUMBER,
-        Platform.SENSOR,
-        Platform.SWITCH,
-        Platform.UPDATE,
-    ],
-)
+@pytest.mark.parametrize("platform", PLATFORMS)  # every platform, one at a time
 async def test_entities(
     hass: HomeAssistant,
     sim: Sim,
