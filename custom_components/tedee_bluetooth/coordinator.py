@@ -123,7 +123,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         )
         self.cloud = tedee_cloud(hass, entry.data[CONF_PERSONAL_KEY])
         self.lock_record = LockRecord(hass, entry, self.cloud, self._cloud_lock)
-        self.settings = LockSettings(hass, entry, self.cloud, self._settings_changed)
+        self.settings = LockSettings(
+            hass, entry, self.cloud, self.lock_record.store, self._settings_changed
+        )
         self.certificates = CertificateKeeper(
             hass, entry, self.cloud, self.lock_record.async_read, self._check_clock
         )

@@ -123,6 +123,11 @@ class LockRecord:
                 "%s: cannot read the lock's cloud record: %s", self._entry.title, err
             )
             return
+        self.store(lock)
+
+    @callback
+    def store(self, lock: CloudLock) -> None:
+        """Keep what a record read says (here, or by a settings change's retry)."""
         data = self._entry.data  # as it is now: it may have changed meanwhile
         read_only = data.get(CONF_SETTINGS_READ_ONLY)
         fields = record_fields(lock, read_only)

@@ -154,12 +154,17 @@ class LockSettings:
         hass: HomeAssistant,
         entry: TedeeConfigEntry,
         cloud: TedeeCloud,
+        store_record: Callable[[CloudLock], None],
         on_changed: Callable[[], None],
     ) -> None:
-        """``on_changed()``: entities are written after a change."""
+        """``store_record(lock)``: keep a record read after a conflict.
+
+        ``on_changed()``: entities are written after a change.
+        """
         self._hass = hass
         self._entry = entry
         self._cloud = cloud
+        self._store_record = store_record
         self._on_changed = on_changed
 
     @property
@@ -206,8 +211,7 @@ class LockSettings:
                 )
             except CloudConflictError:
                 LOGGER.debug("%s: settings changed meanwhile; reading them", name)
-                lock = await self._cloud.get_lock(self._lock_id)
-                self._store(record_settings(lock, self.read_only))
+                self._store_record(await self._cloud.get_lock(self._lock_id))
                 updated = await self._cloud.update_device_settings(
                     self._lock_id, self._revision(), {field: value}
                 )
