@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 import os
 from pathlib import Path
+import re
 import signal
 import socket
 import subprocess
@@ -39,6 +40,19 @@ def free_ports(count: int) -> int:
             continue
         return first
     raise RuntimeError(f"no {count} consecutive free ports")
+
+
+# A line logged at ERROR or above: Home Assistant's format, the simulators' default
+# format, or an uncaught exception's traceback.
+_ERROR_LINE = re.compile(
+    r"^\S+ \S+ (ERROR|CRITICAL) |^(ERROR|CRITICAL):|^Traceback \(most recent call last\)"
+)
+
+
+def logged_errors(log: Path) -> list[str]:
+    """What the demo logged at ERROR or above: a newcomer's log holds none."""
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        return [line.rstrip() for line in lines if _ERROR_LINE.match(line)]
 
 
 # The demo's proxies: two added at start, a spare one the journey adds in the UI.
