@@ -19,6 +19,8 @@ import pytest
 from custom_components.tedee_bluetooth.const import (
     CONF_CONNECTION_MODE,
     CONF_PULL_ON_UNLOCK,
+    CONF_READ_ACTIVITY_LOG,
+    CONF_REFRESH_INTERVAL,
     DOMAIN,
     MODE_ON_DEMAND,
 )
@@ -105,6 +107,60 @@ async def test_unlock_without_pulling_option(hass: HomeAssistant, sim: Sim) -> N
     await sim.setup({CONF_PULL_ON_UNLOCK: False})
     await call(hass, "unlock")
     assert motor(sim) == [(Command.UNLOCK, bytes([0x03]))]
+
+
+async def _set_options(hass: HomeAssistant, entry_id: str, **options: object) -> None:
+    """Save the options dialog with these values (the others at their defaults)."""
+    result = await hass.config_entries.options.async_init(entry_id)
+    await hass.config_entries.options.async_configure(result["flow_id"], options)
+    await settle(hass, 2)
+
+
+async def test_an_option_read_at_use_keeps_the_link(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Pulling the spring on unlock needs no reload: the link stays, the entities
+    do not go through "unavailable" (the logbook would show that), and the next
+    unlock follows the new option."""
+    entry = await sim.setup()
+    coordinator, link = entry.runtime_data, sim.lock.connections[0]
+    seen = watch_states(hass, LOCK)
+    # The poll interval too, while always connected: it is used only on demand.
+    await _set_options(
+        hass, entry.entry_id, **{CONF_PULL_ON_UNLOCK: False, CONF_REFRESH_INTERVAL: 900}
+    )
+    assert entry.runtime_data is coordinator
+    assert sim.lock.connections == [link]
+    assert seen == []
+    await call(hass, "unlock")
+    assert motor(sim) == [(Command.UNLOCK, bytes([0x03]))]  # no pull
+
+
+@pytest.mark.parametrize(
+    ("first", "change"),
+    [
+        ({}, {CONF_READ_ACTIVITY_LOG: False}),
+        ({}, {CONF_CONNECTION_MODE: MODE_ON_DEMAND}),
+        (
+            {CONF_CONNECTION_MODE: MODE_ON_DEMAND},
+            {CONF_CONNECTION_MODE: MODE_ON_DEMAND, CONF_REFRESH_INTERVAL: 900},
+        ),
+    ],
+)
+async def test_an_option_the_session_is_built_with_reloads(
+    hass: HomeAssistant,
+    sim: Sim,
+    first: dict[str, object],
+    change: dict[str, object],
+) -> None:
+    entry = await sim.setup(first)
+    coordinator = entry.runtime_data
+    await _set_options(hass, entry.entry_id, **change)
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data is not coordinator
+    assert entry.runtime_data.read_activity_log is change.get(
+        CONF_READ_ACTIVITY_LOG, True
+    )
 
 
 async def test_force_actions(hass: HomeAssistant, sim: Sim) -> None:

@@ -92,15 +92,14 @@ def _async_discover_again(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
-    """Reload for new options or a new Personal Access Key (reauth, reconfigure).
+    """Reload for a new key (reauth, reconfigure) or options the session is built with.
 
-    The coordinator's own data updates (a renewed certificate) do not reload.
+    The coordinator's own data updates (a renewed certificate) do not reload; nor
+    do options read where they are used (pulling the spring on unlock).
     """
     coordinator = entry.runtime_data
-    if (
-        dict(entry.options) != coordinator.options_snapshot
-        or entry.data[CONF_PERSONAL_KEY] != coordinator.personal_key_snapshot
-    ):
+    new_key = entry.data[CONF_PERSONAL_KEY] != coordinator.personal_key_snapshot
+    if new_key or coordinator.needs_new_session(entry.options):
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
 

@@ -74,7 +74,7 @@ from .translate import command_error, translated
 from .user_names import UserNames
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Mapping
 
     from . import TedeeConfigEntry
 
@@ -111,7 +111,6 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.poll_failure: str | None = None
         self.last_read: datetime | None = None  # the lock's state, last heard
         self._shut_down = False
-        self.options_snapshot = dict(entry.options)
         self.personal_key_snapshot: str = entry.data[CONF_PERSONAL_KEY]
         self.serial: str = entry.data[CONF_SERIAL]
         self.tracker = LockTracker(
@@ -138,7 +137,8 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 hass, coro, f"{DOMAIN} {self.serial} user names"
             ),
         )
-        read_log = entry.options.get(CONF_READ_ACTIVITY_LOG, True)
+        self.read_activity_log: bool = entry.options.get(CONF_READ_ACTIVITY_LOG, True)
+        read_log = self.read_activity_log
         self.activity = ActivityFeed(
             hass, self.user_names.name_of, wait_for_records=read_log
         )
@@ -171,6 +171,22 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self._leave_broker = broker.add(
             self.serial, entry.title, lambda: self.tracker.address, self.session
         )
+
+    def needs_new_session(self, options: Mapping[str, Any]) -> bool:
+        """Whether changed options need a new session, that is a reload.
+
+        How the lock is reached and whether its log is read are built into the
+        session. Pulling the spring on unlock is read at each unlock, and the poll
+        interval matters only on demand: changing those keeps the link, and no
+        entity goes through "unavailable" (which the logbook would show).
+        """
+        always = options.get(CONF_CONNECTION_MODE, MODE_ALWAYS) == MODE_ALWAYS
+        if always != self.always_connected:
+            return True
+        if options.get(CONF_READ_ACTIVITY_LOG, True) != self.read_activity_log:
+            return True
+        interval = options.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
+        return not always and self.update_interval != timedelta(seconds=interval)
 
     # -- what the entities read -----------------------------------------------------
 
