@@ -42,17 +42,33 @@ def free_ports(count: int) -> int:
     raise RuntimeError(f"no {count} consecutive free ports")
 
 
-# A line logged at ERROR or above: Home Assistant's format, the simulators' default
-# format, or an uncaught exception's traceback.
-_ERROR_LINE = re.compile(
-    r"^\S+ \S+ (ERROR|CRITICAL) |^(ERROR|CRITICAL):|^Traceback \(most recent call last\)"
-)
+# A record's first line: Home Assistant's format, or the simulators' default one.
+_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \S+ [A-Z]+ |^[A-Z]+:")
+_ERROR = re.compile(r"^\S+ \S+ (ERROR|CRITICAL) |^(ERROR|CRITICAL):")
 
 
-def logged_errors(log: Path) -> list[str]:
-    """What the demo logged at ERROR or above: a newcomer's log holds none."""
-    with log.open(encoding="utf-8", errors="replace") as lines:
-        return [line.rstrip() for line in lines if _ERROR_LINE.match(line)]
+def logged_errors(log: Path, expected: tuple[str, ...] = ()) -> list[str]:
+    """What the demo logged at ERROR or above: a newcomer's log holds none.
+
+    A record is its first line and the lines after it (a traceback). One that
+    holds an ``expected`` text is the journey's own doing (an action it made fail
+    on purpose, which Home Assistant logs at ERROR) and is not counted. An
+    uncaught traceback outside an ERROR record counts as one.
+    """
+    records: list[list[str]] = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        starts_traceback = line.startswith("Traceback (most recent call last)")
+        in_error = bool(records) and bool(_ERROR.match(records[-1][0]))
+        if _RECORD.match(line) or not records or (starts_traceback and not in_error):
+            records.append([line])
+        else:
+            records[-1].append(line)
+    return [
+        record[0]
+        for record in records
+        if (_ERROR.match(record[0]) or record[0].startswith("Traceback"))
+        and not any(text in "\n".join(record) for text in expected)
+    ]
 
 
 # The demo's proxies: two added at start, a spare one the journey adds in the UI.

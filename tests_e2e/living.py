@@ -21,6 +21,10 @@ HASS = "document.querySelector('home-assistant').hass"
 LOCK = "lock.front_door"
 STATUS = "sensor.front_door_connection_status"
 ACTIVITY = "event.front_door_activity"
+ACTIVITY_EVENT = "tedee_bluetooth_activity"
+DOOR = "binary_sensor.front_door_door"
+# What the action says when the bolt jams while locking (the journey makes it jam).
+JAM_MESSAGE = "Front door jammed while locking"
 AUTOMATION_YAML = """alias: Button pressed at the front door
 description: Made in the browser test
 triggers:
@@ -372,6 +376,74 @@ class LivingWithIt:
             page.get_by_text(re.compile("Bluetooth proxy [12]")).first
         ).to_be_visible(timeout=STEP_TIMEOUT_MS)
         self.shot("lock-connected-through-a-proxy")
+
+    def jam_said_once(self) -> None:
+        """A jam on a command from Home Assistant: the action says so, in words; the
+        jam is one activity event, however often the door moves while it lasts."""
+        page = self.page
+        self.action("lock", "unlock", {"entity_id": LOCK})
+        self.wait_state(LOCK, "unlocked", 30)
+        self.action("tedee_sim", "jam_next")
+        self.device_page()
+        controls = page.locator("ha-card", has_text="Controls")
+        controls.get_by_text("Front door", exact=True).click()
+        dialog = page.locator("ha-more-info-dialog")
+        dialog.get_by_role("switch").click()  # lock: the bolt jams on the way
+        expect(page.get_by_text(JAM_MESSAGE).first).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
+        self.shot("jammed-while-locking")
+        page.keyboard.press("Escape")
+        self.wait_state(LOCK, "jammed", 30)
+        self.record_activity()
+        for action, state in (("open_door", "on"), ("close_door", "off")):
+            self.action("tedee_sim", action)
+            self.wait_state(DOOR, state, 30)
+        page.wait_for_timeout(2000)  # what the door's reports would fire, has
+        fired = page.evaluate("() => window.__activity")
+        assert fired == ["door_opened", "door_closed"], fired
+        page.goto(f"{self.url}/logbook?entity_id={LOCK}")
+        expect(page.get_by_text("Front door jammed").first).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
+        self.shot("jam-logged-once")
+
+    def record_activity(self) -> None:
+        """From now on, each activity event's type lands in ``window.__activity``."""
+        self.page.evaluate(
+            f"""async () => {{
+                window.__activity = [];
+                await {HASS}.connection.subscribeEvents((event) => {{
+                    window.__activity.push(event.data.type);
+                }}, "{ACTIVITY_EVENT}");
+            }}"""
+        )
+
+    def on_demand_idle(self) -> None:
+        """Switched to on demand in the options: the status says idle, and when the
+        lock's state was last read."""
+        page = self.page
+        page.goto(f"{self.url}/config/integrations/integration/tedee_bluetooth")
+        # A text button up to 2025, a cog from 2026: opened from the keyboard, as
+        # the page menu is (a pointer lands on the icon drawn over it).
+        configure = page.get_by_role("button", name="Configure").first
+        configure.focus()
+        page.keyboard.press("Enter")
+        dialog = page.locator("dialog-data-entry-flow")
+        expect(
+            dialog.get_by_text("Between connections the connection status reads")
+        ).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        dialog.get_by_text("On demand", exact=True).click()
+        self.shot("options-on-demand")
+        dialog.get_by_role("button", name="Submit").click()
+        self.wait_state(STATUS, "idle", 60)
+        last_read = self.page.evaluate(
+            f"(id) => {HASS}.states[id].attributes.last_read", STATUS
+        )
+        assert last_read, "idle, but when the state was read is not said"
+        self.device_page()
+        self.expect_status("Idle \\(on demand\\)")
+        self.shot("on-demand-idle")
 
     def expect_status(self, text: str) -> None:
         """The device page's Diagnostic card shows this connection status."""
