@@ -54,6 +54,7 @@ async def test_a_jam_fires_once_however_often_the_door_moves(
     await settle(hass, 1)
     jams = [e for e in events if e["event_type"] == "jammed"]
     assert len(jams) == 1
+    assert jams[0]["jammed_while"] == "unlocking"
     # Jammed again after a new attempt is a new jam.
     sim.lock.jam_next = True
     with pytest.raises(HomeAssistantError) as err:
@@ -62,7 +63,8 @@ async def test_a_jam_fires_once_however_often_the_door_moves(
         )
     assert err.value.translation_key == "jammed_locking"
     await settle(hass, 2)
-    assert len([e for e in events if e["event_type"] == "jammed"]) == 2
+    jams = [e for e in events if e["event_type"] == "jammed"]
+    assert [jam["jammed_while"] for jam in jams] == ["unlocking", "locking"]
 
 
 SEMI_LOCKED = "binary_sensor.front_door_semi_locked"
@@ -181,6 +183,7 @@ def listen_activity(hass: HomeAssistant) -> list[Event]:
                 "Front door: Unlocked with the button",
                 "Front door: Locked remotely (Acct User)",
                 "Front door: Unlocked with the keypad (Anna, PIN Garden gate)",
+                "Front door: Jammed (while locking)",
             ],
         ),
         (
@@ -190,6 +193,7 @@ def listen_activity(hass: HomeAssistant) -> list[Event]:
                 "Front door: Mit der Taste aufgeschlossen",
                 "Front door: Aus der Ferne abgeschlossen (Acct User)",
                 "Front door: Mit dem Keypad aufgeschlossen (Anna, PIN Garden gate)",
+                "Front door: Blockiert (beim Abschließen)",
             ],
         ),
     ],
@@ -213,6 +217,12 @@ async def test_the_logbook_says_who_and_how(
     await settle(hass, 12)
     sim.lock.keypad_unlock(ANNA, "Garden gate")  # her PIN's name
     await settle(hass, 12)
+    sim.lock.jam_next = True
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            "lock", "lock", {"entity_id": LOCK}, blocking=True
+        )
+    await settle(hass, 2)
     assert await _logbook_lines(hass, language) == expected
     del FIRED[hass]
 

@@ -403,7 +403,7 @@ class LivingWithIt:
         fired = page.evaluate("() => window.__activity")
         assert fired == ["door_opened", "door_closed"], fired
         page.goto(f"{self.url}/logbook?entity_id={LOCK}")
-        expect(page.get_by_text("Front door jammed").first).to_be_visible(
+        expect(page.get_by_text("Jammed (while locking)").first).to_be_visible(
             timeout=STEP_TIMEOUT_MS
         )
         self.shot("jam-logged-once")

@@ -23,6 +23,9 @@ from homeassistant.helpers.translation import async_get_cached_translations
 from .const import DOMAIN, EVENT_ACTIVITY
 
 _KEY = f"component.{DOMAIN}.entity.event.activity.state_attributes.event_type.state."
+_WHILE_KEY = (
+    f"component.{DOMAIN}.entity.event.activity.state_attributes.jammed_while.state."
+)
 
 
 @callback
@@ -70,10 +73,15 @@ def describe(hass: HomeAssistant, data: Mapping[str, Any]) -> str:
         texts = async_get_cached_translations(hass, "en", "entity", DOMAIN)
     # As translated: lowering the first letter would be wrong in German.
     message = texts.get(_KEY + kind, kind.replace("_", " "))
-    # Who, and with which PIN: "Unlocked with the keypad (Anna, PIN Garden gate)".
-    who = [str(data["user_name"])] if data.get("user_name") else []
+    # Which way it jammed; who, and with which PIN: "Jammed (while locking)",
+    # "Unlocked with the keypad (Anna, PIN Garden gate)".
+    details = []
+    if moving := data.get("jammed_while"):
+        details.append(texts.get(f"{_WHILE_KEY}{moving}", f"while {moving}"))
+    if data.get("user_name"):
+        details.append(str(data["user_name"]))
     if pin := data.get("pin_name"):
-        who.append(f"PIN {pin}")
-    if who:
-        message += f" ({', '.join(who)})"
+        details.append(f"PIN {pin}")
+    if details:
+        message += f" ({', '.join(details)})"
     return message

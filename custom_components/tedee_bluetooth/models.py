@@ -161,6 +161,13 @@ EVENT_TYPES: list[str] = sorted(
 )
 
 
+# Which way the bolt was moving when it jammed: "Jammed (while locking)".
+_MOVING: dict[LockState | None, str] = {
+    LockState.LOCKING: "locking",
+    LockState.UNLOCKING: "unlocking",
+}
+
+
 def event_from_status(
     change: LockStatusChange,
     previous: TedeeLockData,
@@ -173,10 +180,13 @@ def event_from_status(
     """
     if change.trigger is None:
         return None
+    attributes: dict[str, Any] = {"timestamp": now.isoformat(), "source": "lock"}
     if change.jammed:
         if previous.jammed:
             return None
         event_type = "jammed"
+        if moving := _MOVING.get(previous.state):  # the bolt stopped on its way
+            attributes["jammed_while"] = moving
     elif change.state is LockState.LOCKED and previous.state is LockState.LOCKING:
         event_type = "locked"
     elif change.state is LockState.UNLOCKED and previous.state is LockState.UNLOCKING:
@@ -190,7 +200,7 @@ def event_from_status(
         return None
     if event_type != "jammed":
         event_type += "_" + _TRIGGER_SUFFIX.get(change.trigger, "manual")
-    return ActivityEvent(event_type, {"timestamp": now.isoformat(), "source": "lock"})
+    return ActivityEvent(event_type, attributes)
 
 
 def event_from_log(record: LogRecord) -> ActivityEvent:
