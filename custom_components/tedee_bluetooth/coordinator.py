@@ -138,9 +138,8 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             ),
         )
         self.read_activity_log: bool = entry.options.get(CONF_READ_ACTIVITY_LOG, True)
-        read_log = self.read_activity_log
         self.activity = ActivityFeed(
-            hass, self.user_names.name_of, wait_for_records=read_log
+            hass, self.user_names.name_of, wait_for_records=self.read_activity_log
         )
         self.calibrator = Calibrator(self)
         self.archive = ActivityArchive(hass, self.serial, self.user_names.name_of)
@@ -158,7 +157,8 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             renew_certificate=self.certificates.async_renew,
             registration_changed=self.certificates.async_registration_changed,
             config=SessionConfig(
-                always_connected=self.always_connected, fetch_logs=read_log
+                always_connected=self.always_connected,
+                fetch_logs=self.read_activity_log,
             ),
             clock=lambda: dt_util.utcnow().timestamp(),
             spawn=lambda coro, name: entry.async_create_background_task(
