@@ -48,6 +48,7 @@ async def test_the_demo_makes_the_owner_once(
     assert not await hass.async_add_executor_job(make_owner, url)
     assert len(await hass.auth.async_get_users()) == users
     # Onboarding added no integration: the location step was never posted.
+    await hass.async_block_till_done()
     assert hass.config_entries.async_entries() == []
 
 
