@@ -77,6 +77,8 @@ class CloudLockRecord:
     firmware: str = "2.4.1234"
     update_available: bool = False
     simulated: Any = None  # the SimulatedLock behind it, if any (its door sensor)
+    # A door sensor paired to a lock this process does not run (the demo's cloud).
+    door_sensor: bool = False
     settings: dict[str, Any] = field(default_factory=lambda: dict(DEVICE_SETTINGS))
     # The record's revision; the settings the lock runs and the ones it should.
     revision: int = 1
@@ -134,7 +136,9 @@ class CloudLockRecord:
     def door_state(self) -> int:
         """The cloud's doorState: 0 NotPaired without a door sensor."""
         lock = self.simulated
-        if lock is None or not lock.config.has_door_sensor:
+        if lock is None:
+            return 3 if self.door_sensor else 0  # Closed, as far as it knows
+        if not lock.config.has_door_sensor:
             return 0  # NotPaired
         return int(lock.door) or 3  # as last reported; Closed before any report
 
@@ -610,7 +614,7 @@ def main(argv: list[str] | None = None) -> None:
     state = CloudState(ca=ca)
     state.add_key(args.key)
     for spec in specs:
-        state.add_lock(
+        record = state.add_lock(
             "demo",
             device_id=spec.device_id,
             serial=spec.serial,
@@ -618,6 +622,7 @@ def main(argv: list[str] | None = None) -> None:
             type=spec.type,
             device_public_point=point_of(spec.identity_key),
         )
+        record.door_sensor = spec.has_door_sensor
     if specs:
         from .demo import KEYPAD_USER_ID, KEYPAD_USER_NAME
 

@@ -44,6 +44,9 @@ class LockSpec:
     name: str
     type: int
     identity_key: ec.EllipticCurvePrivateKey
+    # The first lock has a door sensor: the lock (in Home Assistant's process) and
+    # its cloud record (in the cloud's) both say so.
+    has_door_sensor: bool = False
 
 
 @dataclass
@@ -62,6 +65,7 @@ def _spec(index: int, key: ec.EllipticCurvePrivateKey) -> LockSpec:
         name=name,
         type=2 if index % 2 else 4,
         identity_key=key,
+        has_door_sensor=index == 0,
     )
 
 

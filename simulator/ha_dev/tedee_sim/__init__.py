@@ -82,7 +82,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
                 hass.config_entries.async_schedule_reload(entry.entry_id)
     demo = await hass.async_add_executor_job(load, config[DOMAIN][CONF_STATE_FILE])
     locks: dict[str, SimulatedLock] = {}
-    for index, spec in enumerate(demo.locks):
+    for spec in demo.locks:
         locks[spec.serial] = SimulatedLock(
             demo.ca.public_key,
             LockConfig(
@@ -90,7 +90,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
                 device_id=spec.device_id,
                 name=spec.name,
                 type=spec.type,
-                has_door_sensor=index == 0,
+                has_door_sensor=spec.has_door_sensor,
             ),
             identity_key=spec.identity_key,
         )
