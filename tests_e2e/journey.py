@@ -178,6 +178,9 @@ class Journey:
             timeout=STEP_TIMEOUT_MS
         )
         expect(page.get_by_text("Battery").first).to_be_visible()
+        # The cloud's record says the lock has a door sensor: its entity is there
+        # at pairing, before the door first moves.
+        expect(page.get_by_text("Door", exact=True).first).to_be_visible()
         self.shot("device-page")
 
     def unlock_and_lock(self) -> None:
