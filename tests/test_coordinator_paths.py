@@ -23,7 +23,16 @@ from custom_components.tedee_bluetooth.const import (
 from custom_components.tedee_bluetooth.tedee import SessionConfig
 from custom_components.tedee_bluetooth.tedee.wire.const import Command
 
-from .ha_fixtures import LOCK, STATUS, Sim, clock_of, jump, settle, until_state
+from .ha_fixtures import (
+    ACTIVITY,
+    LOCK,
+    STATUS,
+    Sim,
+    clock_of,
+    jump,
+    settle,
+    until_state,
+)
 from .world import ACCOUNT
 
 
@@ -128,6 +137,8 @@ async def test_a_reset_lock_added_again_is_found_within_ten_minutes(
         await jump(hass, 1)
         await jump(hass, 31)
     assert hass.states.get(STATUS).state == "not_registered"
+    # A lock that no longer knows this key sends no activity: none to wait for.
+    assert hass.states.get(ACTIVITY).state == "unavailable"
     attempts = sim.lock.connect_attempts
     await jump(hass, SessionConfig().not_registered_retry - 60)
     assert sim.lock.connect_attempts == attempts  # it does not hammer the lock
@@ -139,6 +150,7 @@ async def test_a_reset_lock_added_again_is_found_within_ten_minutes(
     )  # jumps count from now, not add up
     # The status says connected before the state read lands: wait for the state.
     await until_state(hass, LOCK, "locked")
+    assert hass.states.get(ACTIVITY).state != "unavailable"
     if mode == MODE_ALWAYS:
         assert hass.states.get(STATUS).state == "connected"
     else:

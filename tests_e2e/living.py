@@ -248,8 +248,23 @@ class LivingWithIt:
         page.keyboard.press("Escape")
 
     def out_of_range_and_back(self) -> None:
-        """The status says so within a bounded time; back in range, quickly available."""
+        """The status says so within a bounded time; back in range, quickly available.
+
+        The activity entity stays through it (the lock's log fills the gap), so
+        the logbook gets no "became unavailable" and "detected an event" for it.
+        """
         self.device_page()
+        page = self.page
+        page.evaluate(
+            f"""async (id) => {{
+                window.__outage = [];
+                window.__outageEnd = await {HASS}.connection.subscribeEvents((event) => {{
+                    if (event.data.entity_id === id)
+                        window.__outage.push(event.data.new_state?.state ?? null);
+                }}, "state_changed");
+            }}""",
+            ACTIVITY,
+        )
         self.action("tedee_sim", "out_of_range")
         self.timed(
             "out of range shown after", self.wait_state(STATUS, "out_of_range", 180)
@@ -260,6 +275,10 @@ class LivingWithIt:
         self.timed("available again after", self.wait_state(STATUS, "connected", 60))
         self.expect_status("Connected")
         self.shot("back-in-range")
+        activity = page.evaluate(
+            "async () => { await window.__outageEnd(); return window.__outage; }"
+        )
+        assert "unavailable" not in activity, activity
 
     def reauthentication(self) -> None:
         """The cloud refuses the key; a new key is asked for and taken in the UI."""

@@ -10,6 +10,7 @@ from . import TedeeConfigEntry
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity
 from .models import EVENT_TYPES, ActivityEvent
+from .tedee import ConnectionStatus
 
 PARALLEL_UPDATES = 0
 
@@ -32,6 +33,22 @@ class TedeeActivityEvent(TedeeBluetoothEntity, EventEntity):
     def __init__(self, coordinator: TedeeBluetoothCoordinator) -> None:
         """Bind to the coordinator."""
         super().__init__(coordinator, "activity")
+
+    @property
+    def available(self) -> bool:
+        """Through an outage too, while the lock's activity log fills the gap.
+
+        What happens at the lock out of range is read from its log when it is
+        back, with its true time: no event is lost, so the entity does not go
+        unavailable and back (a "became unavailable" and a "detected an event"
+        in the logbook for an activity that did not happen). Without log
+        reading an outage does lose events, and a lock that no longer knows
+        this key sends none: then it follows the lock.
+        """
+        coordinator = self.coordinator
+        if coordinator.connection_status is ConnectionStatus.NOT_REGISTERED:
+            return False
+        return coordinator.read_activity_log or coordinator.lock_available
 
     async def async_added_to_hass(self) -> None:
         """Listen for activity."""
