@@ -156,6 +156,20 @@ class Sim:
         await clock_of(self.hass).advance(0)
         return entry
 
+    async def out_of_range(self, seconds: float = 60) -> None:
+        """The first lock leaves Bluetooth range for ``seconds``, past the grace."""
+        self.lock.go_out_of_range()
+        await clock_of(self.hass).advance(seconds)
+        state = self.hass.states.get(LOCK)
+        assert state is not None
+        assert state.state == "unavailable"
+
+    async def back_in_range(self) -> None:
+        """It is heard again; wait until it is connected."""
+        self.lock.in_range = True
+        self.advertise()
+        await until_state(self.hass, STATUS, "connected", limit=10)
+
     def add_lock(self, **config: Any) -> SimulatedLock:
         """Another lock on the same account, in range."""
         lock = lock_on_account(self.world, **config)

@@ -111,11 +111,8 @@ async def test_each_real_event_fires_once_and_nothing_else_does(
     sim.lock.connections[0].drop("a blip")
     await until_state(hass, STATUS, "connected", limit=5)
     await jump(hass, 31)  # a session that lives: the next drop is tried at once
-    sim.lock.go_out_of_range()
-    await jump(hass, 60)
-    assert hass.states.get(LOCK).state == "unavailable"
-    sim.lock.in_range = True
-    sim.advertise()
+    await sim.out_of_range()
+    await sim.back_in_range()
     await until_state(hass, LOCK, "locked", limit=10)
     await settle(hass, 12)
     assert fired == ["door_opened", "door_closed", "unlocked_button", "locked_remote"]

@@ -14,6 +14,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -21,7 +22,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.tedee_bluetooth.const import CONF_READ_ACTIVITY_LOG, DOMAIN
 from custom_components.tedee_bluetooth.tedee.wire.logs import EventId
 
-from .ha_fixtures import ACTIVITY, LOCK, STATUS, Sim, jump, settle, until_state
+from .ha_fixtures import ACTIVITY, LOCK, Sim, jump, settle
 
 DOOR = "binary_sensor.front_door_door"
 
@@ -75,28 +76,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _out_of_range_and_back(hass: HomeAssistant, sim: Sim) -> None:
-    sim.lock.go_out_of_range()
-    await jump(hass, 60)
-    assert hass.states.get(LOCK).state == "unavailable"
-    sim.lock.in_range = True
-    sim.advertise()
-    await until_state(hass, STATUS, "connected", limit=10)
-    await settle(hass, 5)
+async def _door_lock_with_a_past(sim: Sim, *, door_open: bool) -> MockConfigEntry:
+    """A lock with a door sensor, set up; the door reported, one activity event."""
+    sim.lock.config.has_door_sensor = True
+    entry = await sim.setup()
+    sim.lock.set_door(door_open=door_open)
+    sim.lock.record_event(EventId.UNLOCKED_BUTTON)
+    await settle(sim.hass, 2)
+    return entry
 
 
 async def test_an_outage_logs_the_outage_and_no_activity(
     logbook: Any, hass: HomeAssistant, sim: Sim
 ) -> None:
     """The lock goes and comes back; its activity entity says nothing meanwhile."""
-    sim.lock.config.has_door_sensor = True
-    await sim.setup()
-    sim.lock.set_door(door_open=False)
-    sim.lock.record_event(EventId.UNLOCKED_BUTTON)
-    await settle(hass, 2)
+    await _door_lock_with_a_past(sim, door_open=False)
     last_event = hass.states.get(ACTIVITY).state
     start = _now()
-    await _out_of_range_and_back(hass, sim)
+    await sim.out_of_range()
+    await sim.back_in_range()
+    await settle(hass, 5)
     lines = await _lines_since(hass, logbook, start)
     assert (ACTIVITY, "unavailable") not in lines
     assert [line for line in lines if line[0] == ACTIVITY] == []
@@ -118,15 +117,12 @@ async def test_what_happened_out_of_range_is_logged_once_when_the_lock_is_back(
 ) -> None:
     """The gap is filled from the lock's own log: the event is late, not lost."""
     await sim.setup()
-    sim.lock.go_out_of_range()
-    await jump(hass, 60)
+    await sim.out_of_range()
     start = _now()
     sim.lock.record_event(EventId.UNLOCKED_BUTTON)  # at the lock, out of reach
     await jump(hass, 30)
     assert hass.states.get(ACTIVITY).state != "unavailable"
-    sim.lock.in_range = True
-    sim.advertise()
-    await until_state(hass, STATUS, "connected", limit=10)
+    await sim.back_in_range()
     await settle(hass, 5)
     lines = await _lines_since(hass, logbook, start)
     assert [line for line in lines if line[0] == "activity"] == [
@@ -140,9 +136,7 @@ async def test_without_log_reading_an_outage_loses_events_and_says_so(
 ) -> None:
     """Nothing fills the gap then: the activity entity is unavailable with the lock."""
     await sim.setup(options={CONF_READ_ACTIVITY_LOG: False})
-    sim.lock.go_out_of_range()
-    await jump(hass, 60)
-    assert hass.states.get(LOCK).state == "unavailable"
+    await sim.out_of_range()
     assert hass.states.get(ACTIVITY).state == "unavailable"
 
 
@@ -158,11 +152,7 @@ async def test_a_reload_logs_home_assistants_pair_and_nothing_else(
     ``not_from: unavailable`` guard lets both through, and the README's keypad
     automation would run again on each reload (tried; see the README).
     """
-    sim.lock.config.has_door_sensor = True
-    entry = await sim.setup()
-    sim.lock.set_door(door_open=True)
-    sim.lock.record_event(EventId.UNLOCKED_BUTTON)
-    await settle(hass, 2)
+    entry = await _door_lock_with_a_past(sim, door_open=True)
     before = {
         entity_id: hass.states.get(entity_id).state
         for entity_id in (LOCK, DOOR, ACTIVITY)
@@ -184,10 +174,7 @@ async def test_a_change_at_the_lock_is_one_line(
     logbook: Any, hass: HomeAssistant, sim: Sim
 ) -> None:
     """A door opened: the door entity's line and our activity line, nothing more."""
-    sim.lock.config.has_door_sensor = True
-    await sim.setup()
-    sim.lock.set_door(door_open=False)
-    await settle(hass, 2)
+    await _door_lock_with_a_past(sim, door_open=False)
     start = _now()
     sim.lock.set_door(door_open=True)
     await settle(hass, 2)
