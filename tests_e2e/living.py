@@ -96,17 +96,29 @@ class LivingWithIt:
         return sum(trace.get("script_execution") == "finished" for trace in traces)
 
     def record_states(self, entity_id: str) -> None:
-        """From now on, every state of ``entity_id`` lands in ``window.__states``."""
+        """From now on, every state of ``entity_id`` lands in ``window.__states``.
+
+        The recording before it stops: its entity's states would land there too.
+        """
         self.page.evaluate(
             f"""async (id) => {{
+                await window.__statesEnd?.();
                 window.__states = [];
-                await {HASS}.connection.subscribeEvents((event) => {{
+                window.__statesEnd = await {HASS}.connection.subscribeEvents((event) => {{
                     if (event.data.entity_id === id)
                         window.__states.push(event.data.new_state?.state ?? null);
                 }}, "state_changed");
             }}""",
             entity_id,
         )
+
+    def recorded_states(self) -> list[str | None]:
+        """The states recorded since ``record_states``; the recording stops."""
+        states: list[str | None] = self.page.evaluate(
+            "async () => { await window.__statesEnd(); window.__statesEnd = null;"
+            " return window.__states; }"
+        )
+        return states
 
     def open_menu(self) -> None:
         """The page's ⋮ menu, top right, opened from the keyboard.
@@ -254,17 +266,7 @@ class LivingWithIt:
         the logbook gets no "became unavailable" and "detected an event" for it.
         """
         self.device_page()
-        page = self.page
-        page.evaluate(
-            f"""async (id) => {{
-                window.__outage = [];
-                window.__outageEnd = await {HASS}.connection.subscribeEvents((event) => {{
-                    if (event.data.entity_id === id)
-                        window.__outage.push(event.data.new_state?.state ?? null);
-                }}, "state_changed");
-            }}""",
-            ACTIVITY,
-        )
+        self.record_states(ACTIVITY)
         self.action("tedee_sim", "out_of_range")
         self.timed(
             "out of range shown after", self.wait_state(STATUS, "out_of_range", 180)
@@ -275,9 +277,7 @@ class LivingWithIt:
         self.timed("available again after", self.wait_state(STATUS, "connected", 60))
         self.expect_status("Connected")
         self.shot("back-in-range")
-        activity = page.evaluate(
-            "async () => { await window.__outageEnd(); return window.__outage; }"
-        )
+        activity = self.recorded_states()
         assert "unavailable" not in activity, activity
 
     def reauthentication(self) -> None:
