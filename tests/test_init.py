@@ -22,6 +22,7 @@ from custom_components.tedee_bluetooth.const import (
     CONF_READ_ACTIVITY_LOG,
     CONF_REFRESH_INTERVAL,
     DOMAIN,
+    MODE_ALWAYS,
     MODE_ON_DEMAND,
 )
 from custom_components.tedee_bluetooth.tedee import LockState
@@ -141,10 +142,7 @@ async def test_an_option_read_at_use_keeps_the_link(
     [
         ({}, {CONF_READ_ACTIVITY_LOG: False}),
         ({}, {CONF_CONNECTION_MODE: MODE_ON_DEMAND}),
-        (
-            {CONF_CONNECTION_MODE: MODE_ON_DEMAND},
-            {CONF_CONNECTION_MODE: MODE_ON_DEMAND, CONF_REFRESH_INTERVAL: 900},
-        ),
+        ({CONF_CONNECTION_MODE: MODE_ON_DEMAND}, {CONF_CONNECTION_MODE: MODE_ALWAYS}),
     ],
 )
 async def test_an_option_the_session_is_built_with_reloads(
@@ -161,6 +159,38 @@ async def test_an_option_the_session_is_built_with_reloads(
     assert entry.runtime_data.read_activity_log is change.get(
         CONF_READ_ACTIVITY_LOG, True
     )
+
+
+async def test_a_new_poll_interval_on_demand_keeps_the_entry_and_applies_now(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """No reload (no "unavailable" lines): the lock is read now, then at the new pace."""
+    entry = await sim.setup({CONF_CONNECTION_MODE: MODE_ON_DEMAND})
+    coordinator = entry.runtime_data
+    seen = watch_states(hass, LOCK, changes_only=True)
+    attempts = sim.lock.connect_attempts
+    await _set_options(
+        hass,
+        entry.entry_id,
+        **{CONF_CONNECTION_MODE: MODE_ON_DEMAND, CONF_REFRESH_INTERVAL: 60},
+    )
+    assert entry.runtime_data is coordinator
+    assert sim.lock.connect_attempts == attempts + 1  # read once, now
+    assert sim.lock.connections == []  # and let go
+    sim.lock.press_button()
+    await settle(hass, 5)
+    assert seen == []  # nobody connected: not known yet
+    await jump(hass, 60)
+    await settle(hass, 1)
+    assert seen == ["unlocked"]  # within the new 60 s, not the old 300 s
+    # Saving the same interval again reads nothing more.
+    attempts = sim.lock.connect_attempts
+    await _set_options(
+        hass,
+        entry.entry_id,
+        **{CONF_CONNECTION_MODE: MODE_ON_DEMAND, CONF_REFRESH_INTERVAL: 60},
+    )
+    assert sim.lock.connect_attempts == attempts
 
 
 async def test_force_actions(hass: HomeAssistant, sim: Sim) -> None:

@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.tedee_bluetooth.const import (
     CONF_CERTIFICATE,
     CONF_CONNECTION_MODE,
+    CONF_READ_ACTIVITY_LOG,
     CONF_REFRESH_INTERVAL,
     DOMAIN,
     MODE_ON_DEMAND,
@@ -52,7 +53,7 @@ async def _remove(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 async def _change_options(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_REFRESH_INTERVAL: 600}
+        entry, options={**entry.options, CONF_READ_ACTIVITY_LOG: False}
     )
     await settle(hass, 0)  # the update listener schedules the reload
 
@@ -105,6 +106,27 @@ async def test_a_command_waiting_for_its_handshake_never_runs_after_stop(
     )
     assert Command.UNLOCK not in [op for op, _ in sim.lock.executed]
     assert sim.lock.connections == []  # the handshake's link was closed, not kept
+
+
+async def test_a_new_poll_interval_during_a_command_runs_it_once(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """On demand, the interval changes in place: the command goes on, alone."""
+    entry = await sim.setup({CONF_CONNECTION_MODE: MODE_ON_DEMAND})
+    sim.lock.config.latency = 0.4  # a slow radio: the handshake takes ~2.4 s
+    call = hass.async_create_task(
+        hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    )
+    await settle(hass, 0.5)  # the link is open, the handshake under way
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_REFRESH_INTERVAL: 60}
+    )
+    await clock_of(hass).until(call.done, limit=15)
+    call.result()  # it ran
+    await settle(hass, 30)
+    assert [op for op, _ in sim.lock.executed].count(Command.UNLOCK) == 1
+    assert hass.states.get(LOCK).state == "unlocked"
+    assert entry.runtime_data.update_interval == timedelta(seconds=60)
 
 
 async def test_sessions_that_die_young_are_not_reconnected_in_a_storm(

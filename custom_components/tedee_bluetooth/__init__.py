@@ -95,12 +95,15 @@ async def _async_entry_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> 
     """Reload for a new key (reauth, reconfigure) or options the session is built with.
 
     The coordinator's own data updates (a renewed certificate) do not reload; nor
-    do options read where they are used (pulling the spring on unlock).
+    do options read where they are used (pulling the spring on unlock) or kept by
+    the coordinator (the poll interval on demand).
     """
     coordinator = entry.runtime_data
     new_key = entry.data[CONF_PERSONAL_KEY] != coordinator.personal_key_snapshot
     if new_key or coordinator.needs_new_session(entry.options):
         hass.config_entries.async_schedule_reload(entry.entry_id)
+    else:
+        await coordinator.async_apply_options(entry.options)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> bool:

@@ -177,16 +177,26 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
 
         How the lock is reached and whether its log is read are built into the
         session. Pulling the spring on unlock is read at each unlock, and the poll
-        interval matters only on demand: changing those keeps the link, and no
-        entity goes through "unavailable" (which the logbook would show).
+        interval is the coordinator's (``async_apply_options``): changing those
+        keeps the link, and no entity goes through "unavailable" (which the
+        logbook would show).
         """
         always = options.get(CONF_CONNECTION_MODE, MODE_ALWAYS) == MODE_ALWAYS
         if always != self.always_connected:
             return True
-        if options.get(CONF_READ_ACTIVITY_LOG, True) != self.read_activity_log:
-            return True
-        interval = options.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
-        return not always and self.update_interval != timedelta(seconds=interval)
+        read_log: bool = options.get(CONF_READ_ACTIVITY_LOG, True)
+        return read_log != self.read_activity_log
+
+    async def async_apply_options(self, options: Mapping[str, Any]) -> None:
+        """A new poll interval, on demand: read the lock now, then at the new pace."""
+        if self.always_connected:
+            return  # used only on demand; read again when that is chosen
+        interval = timedelta(
+            seconds=options.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
+        )
+        if interval != self.update_interval:
+            self.update_interval = interval
+            await self.async_request_refresh()
 
     # -- what the entities read -----------------------------------------------------
 
