@@ -130,10 +130,21 @@ async def test_the_archive_keeps_the_newest_records(
     assert first == dt_util.utc_from_timestamp((now_ms + 40) / 1000).isoformat()
 
 
+@pytest.mark.parametrize("in_place", [False, True], ids=["at setup", "changed"])
 async def test_with_reading_off_the_log_stays_on_the_lock(
-    hass: HomeAssistant, sim: Sim
+    hass: HomeAssistant, sim: Sim, in_place: bool
 ) -> None:
-    await sim.setup({CONF_READ_ACTIVITY_LOG: False})
+    """Off from the start, or switched off in the options (no reload: same link)."""
+    if in_place:
+        entry = await sim.setup()
+        link = sim.lock.connections[0]
+        hass.config_entries.async_update_entry(
+            entry, options={**entry.options, CONF_READ_ACTIVITY_LOG: False}
+        )
+        await settle(hass, 0.1)
+        assert sim.lock.connections == [link]
+    else:
+        await sim.setup({CONF_READ_ACTIVITY_LOG: False})
     await settle(hass, 0.1)
     events = watch_events(hass)
     await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
@@ -142,3 +153,20 @@ async def test_with_reading_off_the_log_stays_on_the_lock(
     assert who(events[0]) == (None, None)  # who is only in the log
     assert Command.GET_LOGS_TLV not in [op for op, _ in sim.lock.executed]
     assert len(sim.lock.logs) == 1  # the Tedee app will read it
+
+
+async def test_reading_switched_on_reads_what_waited_on_the_lock(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """Switched on in the options: the records left on the lock are read at once."""
+    entry = await sim.setup({CONF_READ_ACTIVITY_LOG: False})
+    link = sim.lock.connections[0]
+    await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+    await settle(hass, 3)
+    assert len(sim.lock.logs) == 1
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_READ_ACTIVITY_LOG: True}
+    )
+    await settle(hass, 2)
+    assert sim.lock.logs == []  # read (the lock deletes what is read)
+    assert sim.lock.connections == [link]  # no reload

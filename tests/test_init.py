@@ -140,7 +140,6 @@ async def test_an_option_read_at_use_keeps_the_link(
 @pytest.mark.parametrize(
     ("first", "change"),
     [
-        ({}, {CONF_READ_ACTIVITY_LOG: False}),
         ({}, {CONF_CONNECTION_MODE: MODE_ON_DEMAND}),
         ({CONF_CONNECTION_MODE: MODE_ON_DEMAND}, {CONF_CONNECTION_MODE: MODE_ALWAYS}),
     ],

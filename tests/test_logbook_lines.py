@@ -131,11 +131,19 @@ async def test_what_happened_out_of_range_is_logged_once_when_the_lock_is_back(
     assert hass.states.get(ACTIVITY).attributes["event_type"] == "unlocked_button"
 
 
+@pytest.mark.parametrize("in_place", [False, True], ids=["at setup", "changed"])
 async def test_without_log_reading_an_outage_loses_events_and_says_so(
-    hass: HomeAssistant, sim: Sim
+    hass: HomeAssistant, sim: Sim, in_place: bool
 ) -> None:
     """Nothing fills the gap then: the activity entity is unavailable with the lock."""
-    await sim.setup(options={CONF_READ_ACTIVITY_LOG: False})
+    if in_place:
+        entry = await sim.setup()
+        hass.config_entries.async_update_entry(
+            entry, options={**entry.options, CONF_READ_ACTIVITY_LOG: False}
+        )
+        await settle(hass, 0.1)
+    else:
+        await sim.setup(options={CONF_READ_ACTIVITY_LOG: False})
     await sim.out_of_range()
     assert hass.states.get(ACTIVITY).state == "unavailable"
 

@@ -20,9 +20,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.tedee_bluetooth.const import (
     CONF_CERTIFICATE,
     CONF_CONNECTION_MODE,
-    CONF_READ_ACTIVITY_LOG,
     CONF_REFRESH_INTERVAL,
     DOMAIN,
+    MODE_ALWAYS,
     MODE_ON_DEMAND,
 )
 from custom_components.tedee_bluetooth.tedee import SessionConfig
@@ -53,7 +53,7 @@ async def _remove(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 async def _change_options(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_READ_ACTIVITY_LOG: False}
+        entry, options={**entry.options, CONF_CONNECTION_MODE: MODE_ALWAYS}
     )
     await settle(hass, 0)  # the update listener schedules the reload
 
@@ -77,7 +77,7 @@ async def _refused(hass: HomeAssistant, action: str) -> HomeAssistantError:
 STOPS = {
     "unload": _unload,
     "remove": _remove,
-    "options changed (reload)": _change_options,
+    "connection mode changed (reload)": _change_options,
     "Home Assistant stops": _stop_home_assistant,
 }
 
@@ -93,7 +93,7 @@ async def test_a_command_waiting_for_its_handshake_never_runs_after_stop(
         hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
     )
     await settle(hass, 0.5)  # the link is open, the handshake under way
-    assert len(sim.lock.connections) == 1
+    (handshake_link,) = sim.lock.connections
     await stop(hass, entry)
     await jump(hass, 30)
     assert call.done()
@@ -105,7 +105,9 @@ async def test_a_command_waiting_for_its_handshake_never_runs_after_stop(
         "the command was not sent"
     )
     assert Command.UNLOCK not in [op for op, _ in sim.lock.executed]
-    assert sim.lock.connections == []  # the handshake's link was closed, not kept
+    assert handshake_link not in sim.lock.connections  # closed, not kept
+    # The options chose "always connected": the new session has its own link.
+    assert len(sim.lock.connections) == (1 if stop is _change_options else 0)
 
 
 async def test_a_new_poll_interval_during_a_command_runs_it_once(

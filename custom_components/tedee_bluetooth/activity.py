@@ -58,10 +58,11 @@ class ActivityFeed:
         """No listeners yet; ``names`` gives a user id's name if it is known.
 
         ``wait_for_records``: False when the log is not read; then a remote
-        operation fires at once, as seen live.
+        operation fires at once, as seen live. It may change at any time (the
+        option, changed in place).
         """
         self._hass = hass
-        self._wait_for_records = wait_for_records
+        self.wait_for_records = wait_for_records
         self._names = names
         self._recent_live: deque[_Live] = deque(maxlen=32)
         self._listeners: list[Callable[[ActivityEvent], None]] = []
@@ -89,7 +90,7 @@ class ActivityFeed:
         if (
             change.trigger == Trigger.REMOTE
             and not change.jammed
-            and self._wait_for_records
+            and self.wait_for_records
         ):
 
             @callback

@@ -88,7 +88,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
 
     def __init__(self, hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
         """Read the entry; nothing connects yet."""
-        self.always_connected = (
+        self.always_connected: bool = (
             entry.options.get(CONF_CONNECTION_MODE, MODE_ALWAYS) == MODE_ALWAYS
         )
         interval = None
@@ -175,28 +175,34 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     def needs_new_session(self, options: Mapping[str, Any]) -> bool:
         """Whether changed options need a new session, that is a reload.
 
-        How the lock is reached and whether its log is read are built into the
-        session. Pulling the spring on unlock is read at each unlock, and the poll
-        interval is the coordinator's (``async_apply_options``): changing those
-        keeps the link, and no entity goes through "unavailable" (which the
-        logbook would show).
+        How the lock is reached is built into the session. The other options
+        are read at use (pulling the spring on unlock) or applied in place
+        (``async_apply_options``): changing them keeps the link, and no entity
+        goes through "unavailable" (which the logbook would show).
         """
-        always = options.get(CONF_CONNECTION_MODE, MODE_ALWAYS) == MODE_ALWAYS
-        if always != self.always_connected:
-            return True
-        read_log: bool = options.get(CONF_READ_ACTIVITY_LOG, True)
-        return read_log != self.read_activity_log
+        always: bool = options.get(CONF_CONNECTION_MODE, MODE_ALWAYS) == MODE_ALWAYS
+        return always != self.always_connected
 
     async def async_apply_options(self, options: Mapping[str, Any]) -> None:
-        """A new poll interval, on demand: read the lock now, then at the new pace."""
+        """Reading the log on or off; a new poll interval, on demand."""
+        read_log: bool = options.get(CONF_READ_ACTIVITY_LOG, True)
+        if read_log != self.read_activity_log:
+            self.read_activity_log = read_log
+            self.activity.wait_for_records = read_log
+            self.session.config = dataclasses.replace(
+                self.session.config, fetch_logs=read_log
+            )
+            self.async_update_listeners()  # the activity entity's availability
+            if read_log and self.session.established:
+                await self.session.async_fetch_logs()  # what waited meanwhile
         if self.always_connected:
-            return  # used only on demand; read again when that is chosen
+            return  # the interval is used only on demand
         interval = timedelta(
             seconds=options.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
         )
         if interval != self.update_interval:
             self.update_interval = interval
-            await self.async_request_refresh()
+            await self.async_request_refresh()  # read now, then at the new pace
 
     # -- what the entities read -----------------------------------------------------
 
