@@ -92,11 +92,11 @@ def _async_discover_again(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
-    """Reload for a new key (reauth, reconfigure) or options the session is built with.
+    """Reload for a new key (reauth, reconfigure) or a new connection mode.
 
     The coordinator's own data updates (a renewed certificate) do not reload; nor
-    do options read where they are used (pulling the spring on unlock) or kept by
-    the coordinator (the poll interval on demand).
+    do options read where they are used (pulling the spring on unlock) or applied
+    in place by the coordinator (log reading, the poll interval on demand).
     """
     coordinator = entry.runtime_data
     new_key = entry.data[CONF_PERSONAL_KEY] != coordinator.personal_key_snapshot

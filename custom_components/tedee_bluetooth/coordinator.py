@@ -81,6 +81,13 @@ if TYPE_CHECKING:
     Report = StateReport | BatteryReport | VersionReport
 
 
+def _poll_interval(options: Mapping[str, Any]) -> timedelta:
+    """How often the lock is read, on demand."""
+    return timedelta(
+        seconds=options.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
+    )
+
+
 class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     """State, commands and session of one Tedee lock."""
 
@@ -91,13 +98,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         self.always_connected: bool = (
             entry.options.get(CONF_CONNECTION_MODE, MODE_ALWAYS) == MODE_ALWAYS
         )
-        interval = None
-        if not self.always_connected:
-            interval = timedelta(
-                seconds=entry.options.get(
-                    CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL
-                )
-            )
+        interval = None if self.always_connected else _poll_interval(entry.options)
         super().__init__(
             hass,
             LOGGER,
@@ -197,9 +198,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 await self.session.async_fetch_logs()  # what waited meanwhile
         if self.always_connected:
             return  # the interval is used only on demand
-        interval = timedelta(
-            seconds=options.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
-        )
+        interval = _poll_interval(options)
         if interval != self.update_interval:
             self.update_interval = interval
             await self.async_request_refresh()  # read now, then at the new pace
