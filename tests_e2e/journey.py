@@ -262,6 +262,7 @@ def main() -> int:
                 knows.export_activity()
                 knows.calibration_repair()
                 living.jam_said_once()
+                living.log_reading_in_place()
                 living.on_demand_idle()
                 journey.german_pick_lock()
             except Exception:

@@ -13,7 +13,7 @@ import re
 import time
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from .harness import KEY, SPARE_PROXY_PORT, STEP_TIMEOUT_MS
 
@@ -438,13 +438,49 @@ class LivingWithIt:
             }}"""
         )
 
-    def on_demand_idle(self) -> None:
-        """Switched to on demand in the options: the status says idle, and when the
-        lock's state was last read."""
+    def log_reading_in_place(self) -> None:
+        """Log reading switched off, then on again, in the options: no reload.
+
+        The link stays, so no entity goes "unavailable" (nothing for the logbook).
+        """
         page = self.page
         page.goto(f"{self.url}/config/integrations/integration/tedee_bluetooth")
-        # A text button up to 2025, a cog from 2026: opened from the keyboard, as
-        # the page menu is (a pointer lands on the icon drawn over it).
+        expect(page.get_by_text("Front door").first).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
+        self.record_states(LOCK)
+        for reading, step in ((False, "options-log-reading-off"), (True, None)):
+            dialog = self.open_options()
+            box = (
+                dialog.locator("ha-formfield")
+                .filter(has_text="Read the lock's activity log")
+                .get_by_role("checkbox")
+            )
+            expect(box).to_be_checked(checked=not reading)
+            box.click()
+            expect(box).to_be_checked(checked=reading)
+            if step:
+                page.wait_for_timeout(400)  # the box's tick drawn, for the picture
+                self.shot(step)
+            dialog.get_by_role("button", name="Submit").click()
+            expect(dialog.get_by_text("Options successfully saved.")).to_be_visible(
+                timeout=STEP_TIMEOUT_MS
+            )
+            dialog.get_by_role("button", name="Finish").click()
+            expect(dialog.get_by_text("Options successfully saved.")).to_have_count(
+                0, timeout=STEP_TIMEOUT_MS
+            )
+            page.wait_for_timeout(2000)  # a reload would have begun by now
+        assert self.recorded_states() == [], "the options reloaded the entry"
+        assert page.evaluate(f"(id) => {HASS}.states[id].state", STATUS) == "connected"
+
+    def open_options(self) -> Locator:
+        """The integration's options dialog (on its page), opened from the keyboard.
+
+        A text button up to 2025, a cog from 2026; a pointer lands on the icon
+        drawn over it.
+        """
+        page = self.page
         configure = page.get_by_role("button", name="Configure").first
         configure.focus()
         page.keyboard.press("Enter")
@@ -452,6 +488,14 @@ class LivingWithIt:
         expect(
             dialog.get_by_text("Between connections the connection status reads")
         ).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        return dialog
+
+    def on_demand_idle(self) -> None:
+        """Switched to on demand in the options: the status says idle, and when the
+        lock's state was last read."""
+        page = self.page
+        page.goto(f"{self.url}/config/integrations/integration/tedee_bluetooth")
+        dialog = self.open_options()
         dialog.get_by_text("On demand", exact=True).click()
         self.shot("options-on-demand")
         dialog.get_by_role("button", name="Submit").click()
