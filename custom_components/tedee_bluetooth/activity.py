@@ -53,16 +53,20 @@ class ActivityFeed:
     """Listeners of one lock's activity, and the memory that keeps events single."""
 
     def __init__(
-        self, hass: HomeAssistant, names: Names, *, wait_for_records: bool = True
+        self,
+        hass: HomeAssistant,
+        names: Names,
+        *,
+        wait_for_records: Callable[[], bool] = lambda: True,
     ) -> None:
         """No listeners yet; ``names`` gives a user id's name if it is known.
 
         ``wait_for_records``: False when the log is not read; then a remote
-        operation fires at once, as seen live. It may change at any time (the
-        option, changed in place).
+        operation fires at once, as seen live. Asked each time: the option
+        changes in place.
         """
         self._hass = hass
-        self.wait_for_records = wait_for_records
+        self._wait_for_records = wait_for_records
         self._names = names
         self._recent_live: deque[_Live] = deque(maxlen=32)
         self._listeners: list[Callable[[ActivityEvent], None]] = []
@@ -90,7 +94,7 @@ class ActivityFeed:
         if (
             change.trigger == Trigger.REMOTE
             and not change.jammed
-            and self.wait_for_records
+            and self._wait_for_records()
         ):
 
             @callback

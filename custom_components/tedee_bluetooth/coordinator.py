@@ -138,9 +138,10 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 hass, coro, f"{DOMAIN} {self.serial} user names"
             ),
         )
-        self.read_activity_log: bool = entry.options.get(CONF_READ_ACTIVITY_LOG, True)
         self.activity = ActivityFeed(
-            hass, self.user_names.name_of, wait_for_records=self.read_activity_log
+            hass,
+            self.user_names.name_of,
+            wait_for_records=lambda: self.read_activity_log,
         )
         self.calibrator = Calibrator(self)
         self.archive = ActivityArchive(hass, self.serial, self.user_names.name_of)
@@ -159,7 +160,7 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             registration_changed=self.certificates.async_registration_changed,
             config=SessionConfig(
                 always_connected=self.always_connected,
-                fetch_logs=self.read_activity_log,
+                fetch_logs=entry.options.get(CONF_READ_ACTIVITY_LOG, True),
             ),
             clock=lambda: dt_util.utcnow().timestamp(),
             spawn=lambda coro, name: entry.async_create_background_task(
@@ -188,8 +189,6 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         """Reading the log on or off; a new poll interval, on demand."""
         read_log: bool = options.get(CONF_READ_ACTIVITY_LOG, True)
         if read_log != self.read_activity_log:
-            self.read_activity_log = read_log
-            self.activity.wait_for_records = read_log
             self.session.config = dataclasses.replace(
                 self.session.config, fetch_logs=read_log
             )
@@ -204,6 +203,11 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             await self.async_request_refresh()  # read now, then at the new pace
 
     # -- what the entities read -----------------------------------------------------
+
+    @property
+    def read_activity_log(self) -> bool:
+        """Whether the lock's log is read: the session's setting, the one truth."""
+        return self.session.config.fetch_logs
 
     @property
     def connection_status(self) -> ConnectionStatus:
