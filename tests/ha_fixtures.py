@@ -156,6 +156,23 @@ class Sim:
         await clock_of(self.hass).advance(0)
         return entry
 
+    def change_options(self, entry: MockConfigEntry, **options: Any) -> None:
+        """Options saved, the others as they were (the update listener runs)."""
+        self.hass.config_entries.async_update_entry(
+            entry, options={**entry.options, **options}
+        )
+
+    async def setup_then_change(
+        self, then: dict[str, Any], first: dict[str, Any] | None = None
+    ) -> MockConfigEntry:
+        """Set up with ``first``, then save ``then``: applied in place, the link stays."""
+        entry = await self.setup(first)
+        links = list(self.lock.connections)
+        self.change_options(entry, **then)
+        await clock_of(self.hass).advance(0.1)
+        assert self.lock.connections == links  # no reload
+        return entry
+
     async def out_of_range(self, seconds: float = 60) -> None:
         """The first lock leaves Bluetooth range for ``seconds``, past the grace."""
         self.lock.go_out_of_range()

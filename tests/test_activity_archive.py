@@ -135,16 +135,8 @@ async def test_with_reading_off_the_log_stays_on_the_lock(
     hass: HomeAssistant, sim: Sim, in_place: bool
 ) -> None:
     """Off from the start, or switched off in the options (no reload: same link)."""
-    if in_place:
-        entry = await sim.setup()
-        link = sim.lock.connections[0]
-        hass.config_entries.async_update_entry(
-            entry, options={**entry.options, CONF_READ_ACTIVITY_LOG: False}
-        )
-        await settle(hass, 0.1)
-        assert sim.lock.connections == [link]
-    else:
-        await sim.setup({CONF_READ_ACTIVITY_LOG: False})
+    off = {CONF_READ_ACTIVITY_LOG: False}
+    await (sim.setup_then_change(off) if in_place else sim.setup(off))
     await settle(hass, 0.1)
     events = watch_events(hass)
     await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
@@ -164,9 +156,7 @@ async def test_reading_switched_on_reads_what_waited_on_the_lock(
     await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
     await settle(hass, 3)
     assert len(sim.lock.logs) == 1
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_READ_ACTIVITY_LOG: True}
-    )
+    sim.change_options(entry, **{CONF_READ_ACTIVITY_LOG: True})
     await settle(hass, 2)
     assert sim.lock.logs == []  # read (the lock deletes what is read)
     assert sim.lock.connections == [link]  # no reload

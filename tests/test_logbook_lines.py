@@ -136,14 +136,8 @@ async def test_without_log_reading_an_outage_loses_events_and_says_so(
     hass: HomeAssistant, sim: Sim, in_place: bool
 ) -> None:
     """Nothing fills the gap then: the activity entity is unavailable with the lock."""
-    if in_place:
-        entry = await sim.setup()
-        hass.config_entries.async_update_entry(
-            entry, options={**entry.options, CONF_READ_ACTIVITY_LOG: False}
-        )
-        await settle(hass, 0.1)
-    else:
-        await sim.setup(options={CONF_READ_ACTIVITY_LOG: False})
+    off = {CONF_READ_ACTIVITY_LOG: False}
+    await (sim.setup_then_change(off) if in_place else sim.setup(off))
     await sim.out_of_range()
     assert hass.states.get(ACTIVITY).state == "unavailable"
 

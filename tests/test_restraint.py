@@ -120,9 +120,7 @@ async def test_a_new_poll_interval_during_a_command_runs_it_once(
         hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
     )
     await settle(hass, 0.5)  # the link is open, the handshake under way
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_REFRESH_INTERVAL: 60}
-    )
+    sim.change_options(entry, **{CONF_REFRESH_INTERVAL: 60})
     await clock_of(hass).until(call.done, limit=15)
     call.result()  # it ran
     await settle(hass, 30)
