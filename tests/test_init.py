@@ -19,10 +19,8 @@ import pytest
 from custom_components.tedee_bluetooth.const import (
     CONF_CONNECTION_MODE,
     CONF_PULL_ON_UNLOCK,
-    CONF_READ_ACTIVITY_LOG,
     CONF_REFRESH_INTERVAL,
     DOMAIN,
-    MODE_ALWAYS,
     MODE_ON_DEMAND,
 )
 from custom_components.tedee_bluetooth.tedee import LockState
@@ -135,29 +133,6 @@ async def test_an_option_read_at_use_keeps_the_link(
     assert seen == []
     await call(hass, "unlock")
     assert motor(sim) == [(Command.UNLOCK, bytes([0x03]))]  # no pull
-
-
-@pytest.mark.parametrize(
-    ("first", "change"),
-    [
-        ({}, {CONF_CONNECTION_MODE: MODE_ON_DEMAND}),
-        ({CONF_CONNECTION_MODE: MODE_ON_DEMAND}, {CONF_CONNECTION_MODE: MODE_ALWAYS}),
-    ],
-)
-async def test_an_option_the_session_is_built_with_reloads(
-    hass: HomeAssistant,
-    sim: Sim,
-    first: dict[str, object],
-    change: dict[str, object],
-) -> None:
-    entry = await sim.setup(first)
-    coordinator = entry.runtime_data
-    await _set_options(hass, entry.entry_id, **change)
-    assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is not coordinator
-    assert entry.runtime_data.read_activity_log is change.get(
-        CONF_READ_ACTIVITY_LOG, True
-    )
 
 
 async def test_a_new_poll_interval_on_demand_keeps_the_entry_and_applies_now(

@@ -20,9 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.tedee_bluetooth.const import (
     CONF_CERTIFICATE,
     CONF_CONNECTION_MODE,
-    CONF_REFRESH_INTERVAL,
     DOMAIN,
-    MODE_ALWAYS,
     MODE_ON_DEMAND,
 )
 from custom_components.tedee_bluetooth.tedee import SessionConfig
@@ -51,11 +49,10 @@ async def _remove(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.config_entries.async_remove(entry.entry_id)
 
 
-async def _change_options(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_CONNECTION_MODE: MODE_ALWAYS}
-    )
-    await settle(hass, 0)  # the update listener schedules the reload
+async def _reload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """The user's *Reload* (a new key schedules the same)."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+    await settle(hass, 0)
 
 
 async def _stop_home_assistant(hass: HomeAssistant, _entry: MockConfigEntry) -> None:
@@ -77,7 +74,7 @@ async def _refused(hass: HomeAssistant, action: str) -> HomeAssistantError:
 STOPS = {
     "unload": _unload,
     "remove": _remove,
-    "connection mode changed (reload)": _change_options,
+    "reload": _reload,
     "Home Assistant stops": _stop_home_assistant,
 }
 
@@ -106,27 +103,10 @@ async def test_a_command_waiting_for_its_handshake_never_runs_after_stop(
     )
     assert Command.UNLOCK not in [op for op, _ in sim.lock.executed]
     assert handshake_link not in sim.lock.connections  # closed, not kept
-    # The options chose "always connected": the new session has its own link.
-    assert len(sim.lock.connections) == (1 if stop is _change_options else 0)
-
-
-async def test_a_new_poll_interval_during_a_command_runs_it_once(
-    hass: HomeAssistant, sim: Sim
-) -> None:
-    """On demand, the interval changes in place: the command goes on, alone."""
-    entry = await sim.setup({CONF_CONNECTION_MODE: MODE_ON_DEMAND})
-    sim.lock.config.latency = 0.4  # a slow radio: the handshake takes ~2.4 s
-    call = hass.async_create_task(
-        hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
-    )
-    await settle(hass, 0.5)  # the link is open, the handshake under way
-    sim.change_options(entry, **{CONF_REFRESH_INTERVAL: 60})
-    await clock_of(hass).until(call.done, limit=15)
-    call.result()  # it ran
-    await settle(hass, 30)
-    assert [op for op, _ in sim.lock.executed].count(Command.UNLOCK) == 1
-    assert hass.states.get(LOCK).state == "unlocked"
-    assert entry.runtime_data.update_interval == timedelta(seconds=60)
+    # After a reload the new session read the lock on its own link, and let go.
+    assert sim.lock.connections == []
+    if stop is _reload:
+        assert entry.runtime_data.data.state is not None
 
 
 async def test_sessions_that_die_young_are_not_reconnected_in_a_storm(

@@ -491,10 +491,15 @@ class LivingWithIt:
         return dialog
 
     def on_demand_idle(self) -> None:
-        """Switched to on demand in the options: the status says idle, and when the
-        lock's state was last read."""
+        """Switched to on demand in the options, and back: no reload either way.
+
+        On demand the status says idle, and when the lock's state was last read;
+        back to always connected it is connected again. The lock entity writes
+        no state meanwhile (nothing for the logbook).
+        """
         page = self.page
         page.goto(f"{self.url}/config/integrations/integration/tedee_bluetooth")
+        self.record_states(LOCK)
         dialog = self.open_options()
         dialog.get_by_text("On demand", exact=True).click()
         self.shot("options-on-demand")
@@ -504,9 +509,20 @@ class LivingWithIt:
             f"(id) => {HASS}.states[id].attributes.last_read", STATUS
         )
         assert last_read, "idle, but when the state was read is not said"
+        assert self.recorded_states() == [], "on demand reloaded the entry"
         self.device_page()
         self.expect_status("Idle \\(on demand\\)")
         self.shot("on-demand-idle")
+        page.goto(f"{self.url}/config/integrations/integration/tedee_bluetooth")
+        self.record_states(LOCK)
+        dialog = self.open_options()
+        dialog.get_by_text("Always connected", exact=True).click()
+        dialog.get_by_role("button", name="Submit").click()
+        self.wait_state(STATUS, "connected", 60)
+        assert self.recorded_states() == [], "always connected reloaded the entry"
+        self.device_page()
+        self.expect_status("Connected")
+        self.shot("always-connected-again")
 
     def expect_status(self, text: str) -> None:
         """The device page's Diagnostic card shows this connection status."""

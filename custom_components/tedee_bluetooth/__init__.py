@@ -92,15 +92,14 @@ def _async_discover_again(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
-    """Reload for a new key (reauth, reconfigure) or a new connection mode.
+    """Reload for a new key (reauth, reconfigure); options apply in place.
 
     The coordinator's own data updates (a renewed certificate) do not reload; nor
-    do options read where they are used (pulling the spring on unlock) or applied
-    in place by the coordinator (log reading, the poll interval on demand).
+    does any option (``async_apply_options``): a reload would take every entity
+    through "unavailable", and the logbook shows each of those.
     """
     coordinator = entry.runtime_data
-    new_key = entry.data[CONF_PERSONAL_KEY] != coordinator.personal_key_snapshot
-    if new_key or coordinator.needs_new_session(entry.options):
+    if entry.data[CONF_PERSONAL_KEY] != coordinator.personal_key_snapshot:
         hass.config_entries.async_schedule_reload(entry.entry_id)
     else:
         await coordinator.async_apply_options(entry.options)

@@ -174,19 +174,13 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             self.serial, entry.title, lambda: self.tracker.address, self.session
         )
 
-    def needs_new_session(self, options: Mapping[str, Any]) -> bool:
-        """Whether changed options need a new session, that is a reload.
-
-        How the lock is reached is built into the session. The other options
-        are read at use (pulling the spring on unlock) or applied in place
-        (``async_apply_options``): changing them keeps the link, and no entity
-        goes through "unavailable" (which the logbook would show).
-        """
-        always: bool = options.get(CONF_CONNECTION_MODE, MODE_ALWAYS) == MODE_ALWAYS
-        return always != self.always_connected
-
     async def async_apply_options(self, options: Mapping[str, Any]) -> None:
-        """Reading the log on or off; a new poll interval, on demand."""
+        """Options that change how the lock is reached, applied on the same session.
+
+        The link, the entities and their states stay: no entity goes through
+        "unavailable" (which the logbook would show). Options read where they
+        are used (pulling the spring on unlock) need nothing here.
+        """
         read_log: bool = options.get(CONF_READ_ACTIVITY_LOG, True)
         if read_log != self.read_activity_log:
             self.session.config = dataclasses.replace(
@@ -195,12 +189,35 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             self.async_update_listeners()  # the activity entity's availability
             if read_log and self.session.established:
                 await self.session.async_fetch_logs()  # what waited meanwhile
+        always: bool = options.get(CONF_CONNECTION_MODE, MODE_ALWAYS) == MODE_ALWAYS
+        if always != self.always_connected:
+            await self._async_switch_mode(always, _poll_interval(options))
+            return
         if self.always_connected:
             return  # the interval is used only on demand
         interval = _poll_interval(options)
         if interval != self.update_interval:
             self.update_interval = interval
             await self.async_request_refresh()  # read now, then at the new pace
+
+    async def _async_switch_mode(self, always: bool, interval: timedelta) -> None:
+        """Always connected or on demand, from now on.
+
+        To on demand, the lock is read once more on the link still up (so the
+        entities say whether it is reachable), and then the link is let go; to
+        always connected, polling stops and the session connects now. A lock
+        the last poll could not reach stays unavailable until it is connected.
+        """
+        self.always_connected = always
+        if always:
+            self.update_interval = None
+            self._unschedule_refresh()
+            await self.session.async_set_always_connected(True)
+        else:
+            self.update_interval = interval
+            await self.async_refresh()  # and the next poll is scheduled
+            await self.session.async_set_always_connected(False)
+        self.async_update_listeners()  # availability, the status's attributes
 
     # -- what the entities read -----------------------------------------------------
 
@@ -219,9 +236,11 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         """Entities are available: session up, or lost for less than the grace."""
         if self.connection_status is ConnectionStatus.NOT_REGISTERED:
             return False
+        if self.poll_failure is not None:
+            return False  # on demand, or always connected and not yet back
         if self.always_connected:
             return self.session.available
-        return self.poll_failure is None and self.data.state is not None
+        return self.data.state is not None
 
     @property
     def link_counts(self) -> dict[str, int] | None:
@@ -281,6 +300,10 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     @callback
     def session_changed(self) -> None:
         """Status or availability changed: repairs follow, entities are written."""
+        if self.poll_failure is not None and self.session.established:
+            # Switched to always connected while the lock was out of reach.
+            LOGGER.info("Tedee lock %s is available again", self.name)
+            self.poll_failure = None
         async_sync_repairs(self.hass, self.connection_status, self.name, self.serial)
         if self.connection_status is ConnectionStatus.CLOCK_SKEW:
             self._check_clock()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
+import dataclasses
 from enum import Enum
 import logging
 import time
@@ -131,7 +132,7 @@ class TedeeSession:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing: asyncio.Task[Any] | None = None  # a lost link being closed
         self._handshakes: set[asyncio.Task[TedeeLockClient]] = set()
-        self._scheduler = Scheduler(self.config, self._wake_up)
+        self._scheduler = Scheduler(lambda: self.config, self._wake_up)
         self._availability = Availability(
             name,
             self.config.unavailable_grace,
@@ -222,6 +223,42 @@ class TedeeSession:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
         await self._async_drop()
+
+    async def async_set_always_connected(self, always: bool) -> None:
+        """Switch between always connected and on demand, on the same session.
+
+        Nothing under way is cut short: a command, poll or log fetch keeps its
+        lease and its deadline, and the link goes only when the last lease
+        ends. To on demand: no more keep-alives or background reconnects, and
+        an idle link is let go now. To always connected: a linger ends, the
+        keep-alive starts, and a link is made now if there is none.
+        """
+        if self.stopped or always is self.always_connected:
+            return
+        self.config = dataclasses.replace(self.config, always_connected=always)
+        if always:
+            if self._linger is not None:
+                self._linger.cancel()
+                self._linger = None
+                await self._async_lease_end()  # the linger's; the link stays now
+            self._arm_watchdog()
+            if not self.established:
+                self._scheduler.reset()
+                self._schedule(0.0, sooner=True)
+            return
+        self._scheduler.cancel()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        self._availability.stop()  # on demand, the last poll says (the owner's)
+        self._slotless_since, self._lent = None, False
+        if self._leases == 0:
+            await self._async_drop()  # connected: idle now
+        if self.status in (
+            ConnectionStatus.DISCONNECTED,
+            ConnectionStatus.WAITING_FOR_SLOT,
+        ):
+            self._set_status(ConnectionStatus.IDLE)
 
     # -- what Bluetooth tells us -----------------------------------------------------
 

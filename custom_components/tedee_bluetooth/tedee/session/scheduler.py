@@ -18,8 +18,10 @@ from .status import ConnectionStatus
 class Scheduler:
     """When to try the lock again."""
 
-    def __init__(self, config: SessionConfig, wake: Callable[[], None]) -> None:
-        """``wake()`` is called when the pending time comes."""
+    def __init__(
+        self, config: Callable[[], SessionConfig], wake: Callable[[], None]
+    ) -> None:
+        """``config()`` is the session's current config; ``wake()`` is called on time."""
         self._config = config
         self._wake = wake
         self._handle: asyncio.TimerHandle | None = None
@@ -48,7 +50,7 @@ class Scheduler:
 
     def retry_delay(self, status: ConnectionStatus) -> float | None:
         """After a failed attempt or a lost session; None: wait for something else."""
-        config = self._config
+        config = self._config()
         if status is ConnectionStatus.NOT_REGISTERED:
             return config.not_registered_retry
         if not config.always_connected or status is ConnectionStatus.OUT_OF_RANGE:
