@@ -731,3 +731,90 @@ def test_a_jam_on_our_move_is_reported_as_such() -> None:
         assert err.value.reason == "jammed_unlocking"
 
     run(scenario)
+
+
+def test_to_on_demand_lets_an_idle_link_go_and_stops_the_keep_alive() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await wait(1)
+        assert len(rig.lock.connections) == 1
+        await rig.session.async_set_always_connected(False)
+        assert rig.lock.connections == []
+        assert rig.session.status is ConnectionStatus.IDLE
+        reads = len(rig.listener.reports)
+        await wait(120)  # no keep-alive, no reconnect
+        assert len(rig.listener.reports) == reads
+        assert len(rig.attempts) == 1
+
+    run(scenario)
+
+
+def test_to_on_demand_keeps_a_busy_link_until_its_command_ends() -> None:
+    async def scenario(rig: Rig) -> None:
+        rig.lock.config.latency = 0.4  # a slow link: the command takes ~0.8 s
+        await rig.session.async_start()
+        await wait(5)
+        command = asyncio.ensure_future(rig.session.async_command(lambda c: c.unlock()))
+        await wait(0.2)
+        await rig.session.async_set_always_connected(False)
+        assert len(rig.lock.connections) == 1  # the command holds it
+        await command
+        assert rig.lock.state == LockState.UNLOCKED
+        await wait(21)  # then the linger, then let go
+        assert rig.lock.connections == []
+        assert rig.session.status is ConnectionStatus.IDLE
+
+    run(scenario)
+
+
+def test_to_always_connected_ends_the_linger_and_keeps_the_link() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await wait(0.1)
+        await rig.session.async_command(lambda c: c.unlock())
+        await rig.session.async_set_always_connected(True)
+        await wait(60)  # past the linger: the link stays, kept alive
+        assert len(rig.lock.connections) == 1
+        assert len(rig.attempts) == 2  # the first read's and the command's
+        assert rig.session.status is ConnectionStatus.CONNECTED
+
+    run(scenario, always_connected=False)
+
+
+def test_to_always_connected_connects_at_once() -> None:
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await wait(0.1)
+        assert rig.lock.connections == []
+        await rig.session.async_set_always_connected(True)
+        await wait(1)
+        assert len(rig.lock.connections) == 1
+        assert rig.session.status is ConnectionStatus.CONNECTED
+        rig.link_downs[-1]()  # and it reconnects like any always-connected session
+        await wait(1)
+        assert len(rig.attempts) == 3
+        assert rig.session.established
+
+    run(scenario, always_connected=False)
+
+
+@pytest.mark.parametrize("always", [True, False], ids=["to always", "to on demand"])
+def test_a_lock_not_registered_is_looked_at_on_its_own_pace_after_a_switch(
+    always: bool,
+) -> None:
+    """No cloud request because of the switch, and the ten-minute look goes on."""
+
+    async def scenario(rig: Rig) -> None:
+        await rig.session.async_start()
+        await wait(1)
+        rig.lock.factory_reset()
+        with pytest.raises(SessionError):
+            await rig.session.async_refresh()
+        assert rig.session.status is ConnectionStatus.NOT_REGISTERED
+        await rig.session.async_set_always_connected(always)
+        await wait(598)
+        assert rig.renewals == []
+        await wait(3)
+        assert rig.renewals == [False]
+
+    run(scenario, always_connected=not always)

@@ -231,7 +231,8 @@ class TedeeSession:
         lease and its deadline, and the link goes only when the last lease
         ends. To on demand: no more keep-alives or background reconnects, and
         an idle link is let go now. To always connected: a linger ends, the
-        keep-alive starts, and a link is made now if there is none.
+        keep-alive starts, and a link is made now if there is none. A lock that
+        is not registered is looked at again on its own pace in either mode.
         """
         if self.stopped or always is self.always_connected:
             return
@@ -242,11 +243,12 @@ class TedeeSession:
                 self._linger = None
                 await self._async_lease_end()  # the linger's; the link stays now
             self._arm_watchdog()
-            if not self.established:
+            if not self.established and not self._not_registered:
                 self._scheduler.reset()
                 self._schedule(0.0, sooner=True)
             return
-        self._scheduler.cancel()
+        if not self._not_registered:
+            self._scheduler.cancel()
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
@@ -259,6 +261,10 @@ class TedeeSession:
             ConnectionStatus.WAITING_FOR_SLOT,
         ):
             self._set_status(ConnectionStatus.IDLE)
+
+    @property
+    def _not_registered(self) -> bool:
+        return self.status is ConnectionStatus.NOT_REGISTERED
 
     # -- what Bluetooth tells us -----------------------------------------------------
 
