@@ -435,6 +435,7 @@ async def test_bluetooth_discovery_without_serial_aborts(
 @pytest.mark.parametrize("source", ["reauth", "reconfigure"])
 async def test_new_key_flows(hass: HomeAssistant, sim: Sim, source: str) -> None:
     entry = await sim.setup()
+    coordinator, link = entry.runtime_data, sim.lock.connections[0]
     sim.world.cloud.add_key("new-key", ACCOUNT)
     sim.world.cloud.add_key("foreign", "someone-else")
     sim.world.cloud.accounts["someone-else"].locks[1] = (
@@ -457,7 +458,9 @@ async def test_new_key_flows(hass: HomeAssistant, sim: Sim, source: str) -> None
     assert result["reason"] == f"{source}_successful"
     assert entry.data[CONF_PERSONAL_KEY] == "new-key"
     assert entry.state is ConfigEntryState.LOADED
-    # Reloaded by the entry's update listener: a new coordinator with the new key.
+    # Taken in place by the entry's update listener: same coordinator, same link.
+    assert entry.runtime_data is coordinator
+    assert sim.lock.connections == [link]
     assert entry.runtime_data.personal_key_snapshot == "new-key"
     assert hass.states.get("lock.front_door").state == "locked"
 
@@ -577,6 +580,7 @@ async def test_one_deleted_key_one_question(hass: HomeAssistant, sim: Sim) -> No
     other = sim.entry(lock=back)
     await hass.config_entries.async_setup(other.entry_id)
     await hass.async_block_till_done()
+    coordinators = (front.runtime_data, other.runtime_data)
     sim.world.cloud.add_key("new-key", ACCOUNT)
     front.async_start_reauth(hass)
     other.async_start_reauth(hass)
@@ -590,6 +594,7 @@ async def test_one_deleted_key_one_question(hass: HomeAssistant, sim: Sim) -> No
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     assert {front.state, other.state} == {ConfigEntryState.LOADED}
     assert other.runtime_data.personal_key_snapshot == "new-key"
+    assert (front.runtime_data, other.runtime_data) == coordinators  # no reloads
 
 
 async def test_pairing_a_discovered_lock_another_way_refreshes_the_discovered_list(

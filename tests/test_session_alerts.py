@@ -99,8 +99,9 @@ async def test_key_rejected_when_the_lock_needs_time_starts_reauth(
 async def test_the_same_key_accepted_again_brings_the_lock_back(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    """Reauth with the key the cloud refused, now valid again: the entry reloads."""
+    """Reauth with the key the cloud refused, now valid again: taken in place."""
     entry = await sim.setup()
+    coordinator, link = entry.runtime_data, sim.lock.connections[0]
     sim.world.cloud.reject_key(KEY)
     sim.lock.lose_trusted_time()
     await settle(hass, 0.1)
@@ -119,6 +120,8 @@ async def test_the_same_key_accepted_again_brings_the_lock_back(
     assert entry.state is ConfigEntryState.LOADED
     assert sim.lock.trusted_time  # the signed time went through with the key
     assert hass.states.get(STATUS).state == "connected"
+    assert entry.runtime_data is coordinator  # no reload
+    assert sim.lock.connections == [link]
 
 
 async def test_no_trusted_time_and_cloud_down(hass: HomeAssistant, sim: Sim) -> None:

@@ -92,17 +92,26 @@ def _async_discover_again(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
-    """Reload for a new key (reauth, reconfigure); options apply in place.
+    """A new key (reauth, reconfigure) and the options, applied in place.
 
-    The coordinator's own data updates (a renewed certificate) do not reload; nor
-    does any option (``async_apply_options``): a reload would take every entity
-    through "unavailable", and the logbook shows each of those.
+    Nothing here reloads: a reload would take every entity through
+    "unavailable", and the logbook shows each of those. The coordinator's own
+    data updates (a renewed certificate) need nothing at all.
     """
     coordinator = entry.runtime_data
     if entry.data[CONF_PERSONAL_KEY] != coordinator.personal_key_snapshot:
-        hass.config_entries.async_schedule_reload(entry.entry_id)
-    else:
-        await coordinator.async_apply_options(entry.options)
+        _use_key(hass, entry)
+    await coordinator.async_apply_options(entry.options)
+
+
+@callback
+def _use_key(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
+    """The entry's key, to its coordinator: a task the entry's unload cancels."""
+    entry.async_create_background_task(
+        hass,
+        entry.runtime_data.async_use_key(entry.data[CONF_PERSONAL_KEY]),
+        f"{DOMAIN} {entry.title} new key",
+    )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> bool:

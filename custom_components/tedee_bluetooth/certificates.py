@@ -101,6 +101,17 @@ class CertificateKeeper:
             return  # renewing scheduled the next try (or started reauth)
         self._schedule()
 
+    async def async_key_given(self) -> None:
+        """A key the cloud accepts: a renewal it refused for the old key runs now.
+
+        Otherwise the renewal already scheduled stands. A renewal that fails
+        now schedules its own retry, as any other.
+        """
+        if self._stopped or not self._auth_failed:
+            return
+        self._auth_failed = False
+        await self.async_renew()
+
     @callback
     def stop(self) -> None:
         """No more renewals (unload)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import (
@@ -48,6 +48,9 @@ from .tedee import (
     TedeeCloud,
     service_uuid_to_serial,
 )
+
+if TYPE_CHECKING:
+    from .coordinator import TedeeBluetoothCoordinator
 
 KEY_SCHEMA = vol.Schema(
     {
@@ -391,20 +394,27 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def _async_give_key(self, entry: ConfigEntry, key: str) -> None:
-        """Store a key in an entry, which then reloads.
+        """Store a key in an entry; a loaded entry takes it in place.
 
-        The entry's update listener reloads it (a new key): calling
-        async_update_reload_and_abort beside a listener is deprecated from Home
-        Assistant 2026.6 and stops working in 2026.12.
+        The entry's update listener hands a new key to the coordinator (no
+        reload, so no entity goes through "unavailable"). A reload is still
+        needed where setup failed (nothing to hand it to), and where settings
+        shown read-only for want of a scope may become switches again (other
+        platforms).
         """
         data = {**entry.data, CONF_PERSONAL_KEY: key}
-        if data.get(CONF_SETTINGS_READ_ONLY) == "scope":
+        scope_lacked = data.get(CONF_SETTINGS_READ_ONLY) == "scope"
+        if scope_lacked:
             data[CONF_SETTINGS_READ_ONLY] = None  # the new key may have the scope
         changed = self.hass.config_entries.async_update_entry(entry, data=data)
-        if not changed or entry.state is not ConfigEntryState.LOADED:
-            # The same key works again (nothing changed for the listener), or
-            # setup failed (no listener): reload here.
+        if scope_lacked or entry.state is not ConfigEntryState.LOADED:
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        elif not changed:
+            # The same key works again: the listener hears nothing, so say it.
+            coordinator: TedeeBluetoothCoordinator = entry.runtime_data
+            entry.async_create_background_task(
+                self.hass, coordinator.async_use_key(key), f"{DOMAIN} key"
+            )
 
     @callback
     def _async_give_key_to_siblings(

@@ -23,7 +23,7 @@ from .activity_archive import ActivityArchive
 from .calibration import Calibrator
 from .certificates import CertificateKeeper
 from .clock_check import async_check_clock
-from .cloud_api import tedee_cloud
+from .cloud_api import cloud_budget, tedee_cloud
 from .const import (
     CONF_CONNECTION_MODE,
     CONF_FIRMWARE,
@@ -199,6 +199,24 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         if interval != self.update_interval:
             self.update_interval = interval
             await self.async_request_refresh()  # read now, then at the new pace
+
+    async def async_use_key(self, key: str) -> None:
+        """A key the cloud accepts (re-authentication, reconfigure), in place.
+
+        Every cloud user here shares one client, which takes the key from its
+        next request. What was refused for want of a key is tried again now: a
+        certificate renewal, a signed time the lock asked for, the users'
+        names. The link and the entities stay as they are.
+        """
+        if self._shut_down:
+            return  # the entry unloaded meanwhile: its next setup reads the key
+        self.personal_key_snapshot = key
+        self.cloud.use_key(key, cloud_budget(self.hass, key))
+        await self.certificates.async_key_given()
+        if self.session.stopped:
+            return  # unloaded while the certificate was fetched: nothing more
+        self.user_names.async_key_given()
+        self.session.key_given()
 
     async def _async_switch_mode(self, always: bool, interval: timedelta) -> None:
         """Always connected or on demand, from now on.

@@ -50,6 +50,12 @@ class UserNames:
         return name
 
     @callback
+    def async_key_given(self) -> None:
+        """A new key may read what the old one could not: look now."""
+        self._permitted, self._last_try = True, None
+        self.async_lookup()
+
+    @callback
     def async_lookup(self) -> None:
         """Start a lookup unless one runs, the key may not, or one ran lately."""
         now = self._hass.loop.time()

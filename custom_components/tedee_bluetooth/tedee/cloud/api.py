@@ -159,6 +159,15 @@ class TedeeCloud:
         self._timeout = timeout
         self._budget = budget
 
+    def use_key(self, personal_key: str, budget: CloudBudget | None) -> None:
+        """A new key for the same account, from the next request on.
+
+        Everything that holds this client (certificates, settings, names) uses
+        it at once, with no new client to hand round.
+        """
+        self._key = personal_key
+        self._budget = budget
+
     def __repr__(self) -> str:
         """Never show the key."""
         return f"TedeeCloud(base_url={self._base!r})"

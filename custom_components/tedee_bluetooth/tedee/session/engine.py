@@ -262,6 +262,26 @@ class TedeeSession:
         ):
             self._set_status(ConnectionStatus.IDLE)
 
+    def key_given(self) -> None:
+        """The cloud takes our key again: what it refused for want of one, now.
+
+        A signed time the lock asked for during the session is given; a session
+        that could not be made (no signed time, a refused certificate, renewed
+        meanwhile) is tried at once rather than after its back-off.
+        """
+        if self.stopped:
+            return
+        if self.established:
+            if self.status is ConnectionStatus.NO_TRUSTED_TIME:
+                self._spawn(self._async_give_time(), "signed time")
+            return
+        if self.always_connected and self.status in (
+            ConnectionStatus.NO_TRUSTED_TIME,
+            ConnectionStatus.INVALID_CERTIFICATE,
+        ):
+            self._scheduler.reset()
+            self._schedule(0.0, sooner=True)
+
     @property
     def _not_registered(self) -> bool:
         return self.status is ConnectionStatus.NOT_REGISTERED
