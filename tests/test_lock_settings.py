@@ -15,7 +15,7 @@ import pytest
 
 from simulator.cloud import ALL_SCOPES, CloudLockRecord
 
-from .ha_fixtures import Sim, jump, settle
+from .ha_fixtures import Sim, jump, settle, watch_states
 from .world import ACCOUNT, KEY
 
 AUTO_LOCK = "switch.front_door_auto_lock"
@@ -187,12 +187,17 @@ async def test_a_key_without_the_write_scope_shows_settings_read_only(
     hass: HomeAssistant, sim: Sim
 ) -> None:
     sim.world.cloud.keys[KEY] = (ACCOUNT, ALL_SCOPES - {"Device.ReadWrite"})
-    await sim.setup()
+    entry = await sim.setup()
+    coordinator, link = entry.runtime_data, sim.lock.connections[0]
+    lock_states = watch_states(hass, "lock.front_door")
     with pytest.raises(HomeAssistantError) as err:
         await _switch(hass, AUTO_LOCK, True)
     assert err.value.translation_key == "settings_need_scope"
     assert "lacks the Device.ReadWrite scope" in str(err.value)
-    await settle(hass, 1)  # the entry reloads: the settings change kind
+    await settle(hass, 1)  # the settings change kind, in place
+    assert entry.runtime_data is coordinator  # no reload
+    assert sim.lock.connections == [link]
+    assert lock_states == []  # the lock never went unavailable
     assert hass.states.get(AUTO_LOCK) is None
     assert er.async_get(hass).async_get(AUTO_LOCK) is None  # nothing left behind
     state = hass.states.get(READ_ONLY_AUTO_LOCK)
@@ -209,20 +214,23 @@ async def test_a_guest_sees_settings_read_only_until_made_admin(
     hass: HomeAssistant, sim: Sim
 ) -> None:
     entry = await sim.setup()
+    coordinator = entry.runtime_data
+    lock_states = watch_states(hass, "lock.front_door")
     _record(sim).access_level = 0  # the owner made this account a guest
-    await entry.runtime_data.lock_record.async_read()
+    await coordinator.lock_record.async_read()
     await settle(hass, 1)
     state = hass.states.get(READ_ONLY_AUTO_LOCK)
     assert state.attributes["read_only_reason"] == "access"
     assert hass.states.get(AUTO_LOCK) is None
+    assert er.async_get(hass).async_get(AUTO_LOCK) is None
     _record(sim).access_level = 1  # admin again
-    await hass.config_entries.async_get_entry(
-        entry.entry_id
-    ).runtime_data.lock_record.async_read()
+    await coordinator.lock_record.async_read()
     await settle(hass, 1)
     assert hass.states.get(AUTO_LOCK).state == "off"
     assert hass.states.get(READ_ONLY_AUTO_LOCK) is None
     assert er.async_get(hass).async_get(READ_ONLY_AUTO_LOCK) is None
+    assert entry.runtime_data is coordinator  # both ways in place
+    assert lock_states == []
 
 
 async def test_door_settings_exist_with_a_door_sensor(
@@ -231,10 +239,10 @@ async def test_door_settings_exist_with_a_door_sensor(
     sim.lock.config.has_door_sensor = True
     entry = await sim.setup()
     assert hass.states.get("switch.front_door_door_open_alert") is None
+    coordinator = entry.runtime_data
     sim.lock.set_door(door_open=False)  # the lock reports its door sensor
-    await settle(hass, 1)
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await settle(hass, 1)
+    await settle(hass, 1)  # its settings appear with it, without a reload
+    assert entry.runtime_data is coordinator
     assert hass.states.get("switch.front_door_door_open_alert").state == "off"
     assert hass.states.get("number.front_door_door_open_alert_after").state == "300"
 
@@ -242,16 +250,21 @@ async def test_door_settings_exist_with_a_door_sensor(
 async def test_the_springs_settings_exist_only_with_a_spring(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    sim.lock.config.pull_spring_enabled = False
     entry = await sim.setup()
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, "pull_spring_enabled": False}
-    )
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    coordinator = entry.runtime_data
+    assert hass.states.get(PULL_DURATION) is not None
+    _record(sim).pull_spring_enabled = False  # turned off in the Tedee app
+    await coordinator.lock_record.async_read()
     await settle(hass, 1)
     assert hass.states.get(PULL_DURATION) is None
     assert hass.states.get(AUTO_PULL) is None
+    assert er.async_get(hass).async_get(PULL_DURATION) is None  # nothing lingers
     assert hass.states.get(AUTO_LOCK) is not None
+    assert entry.runtime_data is coordinator  # no reload
+    _record(sim).pull_spring_enabled = True  # and on again
+    await coordinator.lock_record.async_read()
+    await settle(hass, 1)
+    assert hass.states.get(PULL_DURATION).state == "10"
 
 
 async def test_a_change_under_way_when_the_entry_unloads_ends_cleanly(

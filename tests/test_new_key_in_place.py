@@ -112,9 +112,10 @@ async def test_a_session_that_wanted_a_signed_time_is_made_at_once(
 async def test_settings_read_only_for_want_of_a_scope_come_back_with_a_key_that_has_it(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    """The one case that reloads: the settings become switches again (a platform)."""
+    """The sensors become switches again, in place like the key."""
     sim.world.cloud.keys[KEY] = (ACCOUNT, ALL_SCOPES - {"Device.ReadWrite"})
     entry = await sim.setup()
+    coordinator = entry.runtime_data
     with pytest.raises(HomeAssistantError):
         await hass.services.async_call(
             "switch", "turn_on", {"entity_id": AUTO_LOCK}, blocking=True
@@ -133,6 +134,11 @@ async def test_settings_read_only_for_want_of_a_scope_come_back_with_a_key_that_
     assert state is not None
     assert state.state == "off"
     assert er.async_get(hass).async_get(READ_ONLY_AUTO_LOCK) is None
+    assert entry.runtime_data is coordinator  # no reload
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": AUTO_LOCK}, blocking=True
+    )
+    assert hass.states.get(AUTO_LOCK).state == "on"  # and the new key may change it
 
 
 async def test_a_key_given_as_the_entry_unloads_changes_nothing_after(

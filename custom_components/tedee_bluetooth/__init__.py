@@ -92,16 +92,18 @@ def _async_discover_again(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
-    """A new key (reauth, reconfigure) and the options, applied in place.
+    """A new key (reauth, reconfigure), the options and the entry's data, in place.
 
     Nothing here reloads: a reload would take every entity through
-    "unavailable", and the logbook shows each of those. The coordinator's own
-    data updates (a renewed certificate) need nothing at all.
+    "unavailable", and the logbook shows each of those.
     """
     coordinator = entry.runtime_data
     if entry.data[CONF_PERSONAL_KEY] != coordinator.personal_key_snapshot:
         _use_key(hass, entry)
     await coordinator.async_apply_options(entry.options)
+    # What the entry says is shown: settings read-only or changeable, a door
+    # sensor's or the spring's settings (entities come and go in place).
+    coordinator.async_update_listeners()
 
 
 @callback

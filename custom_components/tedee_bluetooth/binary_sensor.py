@@ -24,7 +24,7 @@ from . import TedeeConfigEntry
 from .const import CONF_HAS_DOOR_SENSOR
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity, TedeeSettingEntity
-from .lock_settings import SWITCHES, async_setting_entities
+from .lock_settings import SWITCHES, async_keep_setting_entities
 from .models import DOOR_POSITIONS, NOT_CALIBRATED, TedeeLockData
 from .tedee import DoorState, LockState
 
@@ -87,11 +87,13 @@ async def async_setup_entry(
             TedeeBinarySensor(coordinator, CALIBRATION),
         ]
     )
-    async_add_entities(  # where this key may not change them (else switches)
-        TedeeSettingBinarySensor(coordinator, setting)
-        for setting in async_setting_entities(
-            hass, entry, SWITCHES, BINARY_SENSOR_DOMAIN, writable=False
-        )
+    async_keep_setting_entities(  # where this key may not change them (else switches)
+        entry,
+        SWITCHES,
+        BINARY_SENSOR_DOMAIN,
+        lambda setting: TedeeSettingBinarySensor(coordinator, setting),
+        async_add_entities,
+        writable=False,
     )
     door_added = False
 

@@ -397,20 +397,18 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         """Store a key in an entry; a loaded entry takes it in place.
 
         The entry's update listener hands a new key to the coordinator (no
-        reload, so no entity goes through "unavailable"). A reload is still
-        needed where setup failed (nothing to hand it to), and where settings
-        shown read-only for want of a scope may become switches again (other
-        platforms).
+        reload, so no entity goes through "unavailable"). Only an entry whose
+        setup failed reloads: there is nothing to hand the key to.
         """
+        same_key = entry.data[CONF_PERSONAL_KEY] == key
         data = {**entry.data, CONF_PERSONAL_KEY: key}
-        scope_lacked = data.get(CONF_SETTINGS_READ_ONLY) == "scope"
-        if scope_lacked:
+        if data.get(CONF_SETTINGS_READ_ONLY) == "scope":
             data[CONF_SETTINGS_READ_ONLY] = None  # the new key may have the scope
-        changed = self.hass.config_entries.async_update_entry(entry, data=data)
-        if scope_lacked or entry.state is not ConfigEntryState.LOADED:
+        self.hass.config_entries.async_update_entry(entry, data=data)
+        if entry.state is not ConfigEntryState.LOADED:
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
-        elif not changed:
-            # The same key works again: the listener hears nothing, so say it.
+        elif same_key:
+            # The same key works again: the listener sees no new key, so say it.
             coordinator: TedeeBluetoothCoordinator = entry.runtime_data
             entry.async_create_background_task(
                 self.hass, coordinator.async_use_key(key), f"{DOMAIN} key"

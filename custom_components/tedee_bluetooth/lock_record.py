@@ -134,7 +134,6 @@ class LockRecord:
         self._hass.config_entries.async_update_entry(
             self._entry, data={**data, **fields}
         )
+        # Settings that became changeable or read-only change kind in place
+        # (``async_keep_setting_entities``), as the entities hear of it here.
         self._on_read(lock)
-        if fields[CONF_SETTINGS_READ_ONLY] != read_only:
-            # Settings became changeable or read-only: their entities change kind.
-            self._hass.config_entries.async_schedule_reload(self._entry.entry_id)

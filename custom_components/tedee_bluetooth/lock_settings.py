@@ -20,6 +20,8 @@ from homeassistant.const import UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
     CONF_DEVICE_SETTINGS,
@@ -218,9 +220,9 @@ class LockSettings:
         except CloudConflictError as err:
             raise _error("settings_conflict", name) from err
         except CloudScopeError as err:
-            # Shown read-only from now on (until a new key): the entities reload.
+            # Shown read-only from now on (until a new key): the switches and
+            # numbers become sensors in place (``async_keep_setting_entities``).
             self._store({CONF_SETTINGS_READ_ONLY: "scope"})
-            self._hass.config_entries.async_schedule_reload(self._entry.entry_id)
             raise _error("settings_need_scope", name) from err
         except CloudAuthError as err:  # the key was deleted: ask for a new one
             self._entry.async_start_reauth(self._hass)
@@ -267,31 +269,46 @@ def _error(key: str, name: str) -> HomeAssistantError:
 
 
 @callback
-def async_setting_entities(
-    hass: HomeAssistant,
+@callback
+def async_keep_setting_entities(
     entry: TedeeConfigEntry,
     settings: tuple[Setting, ...],
     domain: str,
+    make: Callable[[Setting], Entity],
+    add_entities: AddConfigEntryEntitiesCallback,
     *,
     writable: bool,
-) -> list[Setting]:
-    """The settings to create in ``domain``; the others leave its registry.
+) -> None:
+    """Keep ``domain``'s setting entities as the entry says, from now on.
 
     ``writable``: ``domain`` is the changeable kind (switch, number), made where
     this key may change settings; else the read-only kind (binary sensor,
-    sensor), made where it may not. A key that gains or loses that right, or a
-    lock whose door sensor or spring went away, would otherwise leave entities
-    lingering unavailable.
+    sensor), made where it may not. When that right comes or goes, or a door
+    sensor or the spring does, entities are added here and taken out of the
+    registry there, in place: a reload would take every other entity of the
+    lock through "unavailable" (and the logbook would show it). Taken out,
+    nothing lingers unavailable either.
     """
-    lock_settings: LockSettings = entry.runtime_data.settings
-    made_here = (lock_settings.read_only is None) == writable
-    shown = lock_settings.shown(settings) if made_here else []
-    registry = er.async_get(hass)
-    serial = entry.runtime_data.serial
-    for setting in settings:
-        if setting in shown:
-            continue
-        unique_id = f"{serial}-{setting.key}"
-        if entity_id := registry.async_get_entity_id(domain, DOMAIN, unique_id):
-            registry.async_remove(entity_id)
-    return shown
+    coordinator = entry.runtime_data
+    registry = er.async_get(coordinator.hass)
+    added: set[str] = set()
+
+    @callback
+    def _sync() -> None:
+        lock_settings = coordinator.settings
+        made_here = (lock_settings.read_only is None) == writable
+        shown = lock_settings.shown(settings) if made_here else []
+        for setting in settings:
+            if setting in shown:
+                continue
+            added.discard(setting.key)
+            unique_id = f"{coordinator.serial}-{setting.key}"
+            if entity_id := registry.async_get_entity_id(domain, DOMAIN, unique_id):
+                registry.async_remove(entity_id)
+        new = [setting for setting in shown if setting.key not in added]
+        if new:
+            added.update(setting.key for setting in new)
+            add_entities([make(setting) for setting in new])
+
+    _sync()
+    entry.async_on_unload(coordinator.async_add_listener(_sync))

@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import TedeeConfigEntry
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeSettingEntity
-from .lock_settings import NUMBERS, UNIT, Setting, async_setting_entities
+from .lock_settings import NUMBERS, UNIT, Setting, async_keep_setting_entities
 
 PARALLEL_UPDATES = 1  # one change at a time: each names the record's revision
 
@@ -26,11 +26,13 @@ async def async_setup_entry(
 ) -> None:
     """A number per duration setting, where this key may change settings."""
     coordinator = entry.runtime_data
-    async_add_entities(
-        TedeeSettingNumber(coordinator, setting)
-        for setting in async_setting_entities(
-            hass, entry, NUMBERS, NUMBER_DOMAIN, writable=True
-        )
+    async_keep_setting_entities(
+        entry,
+        NUMBERS,
+        NUMBER_DOMAIN,
+        lambda setting: TedeeSettingNumber(coordinator, setting),
+        async_add_entities,
+        writable=True,
     )
 
 

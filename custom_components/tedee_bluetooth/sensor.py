@@ -29,7 +29,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import TedeeConfigEntry
 from .coordinator import TedeeBluetoothCoordinator
 from .entity import TedeeBluetoothEntity, TedeeSettingEntity
-from .lock_settings import NUMBERS, UNIT, async_setting_entities
+from .lock_settings import NUMBERS, UNIT, async_keep_setting_entities
 from .tedee import ConnectionStatus
 
 PARALLEL_UPDATES = 0
@@ -97,11 +97,13 @@ async def async_setup_entry(
         )
         for description in SENSORS
     )
-    async_add_entities(  # where this key may not change them (else numbers)
-        TedeeSettingSensor(coordinator, setting)
-        for setting in async_setting_entities(
-            hass, entry, NUMBERS, SENSOR_DOMAIN, writable=False
-        )
+    async_keep_setting_entities(  # where this key may not change them (else numbers)
+        entry,
+        NUMBERS,
+        SENSOR_DOMAIN,
+        lambda setting: TedeeSettingSensor(coordinator, setting),
+        async_add_entities,
+        writable=False,
     )
 
 

@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import TedeeConfigEntry
 from .entity import TedeeSettingEntity
-from .lock_settings import SWITCHES, async_setting_entities
+from .lock_settings import SWITCHES, async_keep_setting_entities
 
 PARALLEL_UPDATES = 1  # one change at a time: each names the record's revision
 
@@ -23,11 +23,13 @@ async def async_setup_entry(
 ) -> None:
     """A switch per on/off setting, where this key may change settings."""
     coordinator = entry.runtime_data
-    async_add_entities(
-        TedeeSettingSwitch(coordinator, setting)
-        for setting in async_setting_entities(
-            hass, entry, SWITCHES, SWITCH_DOMAIN, writable=True
-        )
+    async_keep_setting_entities(
+        entry,
+        SWITCHES,
+        SWITCH_DOMAIN,
+        lambda setting: TedeeSettingSwitch(coordinator, setting),
+        async_add_entities,
+        writable=True,
     )
 
 
