@@ -173,12 +173,19 @@ async def test_a_switch_after_unload_changes_nothing(
 ) -> None:
     """An unloaded entry's session stays stopped, whatever the options say."""
     entry = await sim.setup()
-    session = entry.runtime_data.session
+    coordinator = entry.runtime_data
+    session = coordinator.session
     await hass.config_entries.async_unload(entry.entry_id)
+    attempts = sim.lock.connect_attempts
     sim.change_options(entry, **ON_DEMAND)
+    # As if the update listener had run just as the entry unloaded.
+    await coordinator.async_apply_options(ON_DEMAND)
     await session.async_set_always_connected(False)
-    await settle(hass, 5)
+    await settle(hass, 600)
     assert session.always_connected
+    assert coordinator.always_connected
+    assert coordinator.update_interval is None  # no poll scheduled
+    assert sim.lock.connect_attempts == attempts
     assert sim.lock.connections == []
     assert _state(hass, LOCK) == "unavailable"
 

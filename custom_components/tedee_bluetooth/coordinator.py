@@ -181,6 +181,8 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
         "unavailable" (which the logbook would show). Options read where they
         are used (pulling the spring on unlock) need nothing here.
         """
+        if self._shut_down:
+            return  # saved as the entry unloads: its next setup reads them
         read_log: bool = options.get(CONF_READ_ACTIVITY_LOG, True)
         if read_log != self.read_activity_log:
             self.session.config = dataclasses.replace(
