@@ -215,3 +215,22 @@ async def test_the_no_slot_repairs_advice_works_without_a_reload(
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     assert sim.lock.connections == []
     assert _state(hass, LOCK) == "locked"
+
+
+async def test_a_link_dropped_as_the_mode_switches_to_on_demand(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The read on the way out connects again or fails: either way no link stays."""
+    entry = await sim.setup()
+    sim.lock.connections[0].drop("supervision timeout")
+    sim.change_options(entry, **ON_DEMAND, **{CONF_REFRESH_INTERVAL: 60})
+    await settle(hass, 5)
+    assert sim.lock.connections == []
+    assert _state(hass, STATUS) == "idle"
+    assert _state(hass, LOCK) == "locked"
+    attempts = sim.lock.connect_attempts
+    await jump(hass, 50)  # no always-connected retry after the drop
+    assert sim.lock.connect_attempts == attempts
+    await jump(hass, 15)  # the poll
+    assert sim.lock.connect_attempts == attempts + 1
+    assert sim.lock.connections == []
