@@ -19,10 +19,18 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.tedee_bluetooth.const import CONF_READ_ACTIVITY_LOG, DOMAIN
+from custom_components.tedee_bluetooth.const import (
+    CONF_CONNECTION_MODE,
+    CONF_PERSONAL_KEY,
+    CONF_READ_ACTIVITY_LOG,
+    DOMAIN,
+    MODE_ALWAYS,
+    MODE_ON_DEMAND,
+)
 from custom_components.tedee_bluetooth.tedee.wire.logs import EventId
 
-from .ha_fixtures import ACTIVITY, LOCK, Sim, jump, settle
+from .ha_fixtures import ACTIVITY, LOCK, STATUS, Sim, jump, settle, until_state
+from .world import ACCOUNT
 
 DOOR = "binary_sensor.front_door_door"
 
@@ -184,3 +192,23 @@ async def test_a_change_at_the_lock_is_one_line(
         (DOOR, "on"),
         ("activity", "Door opened (door sensor)"),
     ]
+
+
+async def test_options_and_a_new_key_leave_no_line(
+    logbook: Any, hass: HomeAssistant, sim: Sim
+) -> None:
+    """Neither switching the connection mode both ways nor a new key reloads."""
+    entry = await _door_lock_with_a_past(sim, door_open=False)
+    start = _now()
+    sim.change_options(entry, **{CONF_CONNECTION_MODE: MODE_ON_DEMAND})
+    await settle(hass, 5)
+    sim.change_options(entry, **{CONF_CONNECTION_MODE: MODE_ALWAYS})
+    await until_state(hass, STATUS, "connected", limit=10)
+    sim.world.cloud.add_key("new-key", ACCOUNT)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PERSONAL_KEY: "new-key"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await settle(hass, 5)
+    assert await _lines_since(hass, logbook, start) == []
