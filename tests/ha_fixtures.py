@@ -173,6 +173,16 @@ class Sim:
         assert self.lock.connections == links  # no reload
         return entry
 
+    async def key_deleted_as_the_lock_wants_time(self) -> None:
+        """The user deleted the key in the Tedee portal; the lock lost its clock.
+
+        The signed time it asks for is refused: the status says so, and the
+        user is asked for a new key.
+        """
+        self.world.cloud.reject_key(KEY)
+        self.lock.lose_trusted_time()
+        await clock_of(self.hass).advance(0.1)
+
     async def out_of_range(self, seconds: float = 60) -> None:
         """The first lock leaves Bluetooth range for ``seconds``, past the grace."""
         self.lock.go_out_of_range()

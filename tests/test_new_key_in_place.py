@@ -15,6 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tedee_bluetooth.const import (
     CONF_CERTIFICATE,
@@ -48,6 +49,18 @@ async def _answer_reauth(hass: HomeAssistant, key: str) -> dict[str, Any]:
     return result
 
 
+async def _renewal_refused(sim: Sim) -> MockConfigEntry:
+    """A lock set up with a short certificate; the key deleted before its renewal.
+
+    The renewal is due and refused: the user is asked for a new key.
+    """
+    sim.world.cloud.cert_validity = timedelta(minutes=4)
+    entry = await sim.setup()
+    sim.world.cloud.reject_key(KEY)
+    await jump(sim.hass, 125)
+    return entry
+
+
 async def test_a_deleted_key_replaced_keeps_the_link_and_the_states(
     hass: HomeAssistant, sim: Sim
 ) -> None:
@@ -55,9 +68,7 @@ async def test_a_deleted_key_replaced_keeps_the_link_and_the_states(
     entry = await sim.setup()
     coordinator, link = entry.runtime_data, sim.lock.connections[0]
     seen = watch_states(hass, LOCK)
-    sim.world.cloud.reject_key(KEY)
-    sim.lock.lose_trusted_time()
-    await settle(hass, 0.1)
+    await sim.key_deleted_as_the_lock_wants_time()
     assert _status(hass) == "no_trusted_time"
     sim.world.cloud.add_key(NEW_KEY, ACCOUNT)
     assert (await _answer_reauth(hass, NEW_KEY))["reason"] == "reauth_successful"
@@ -78,11 +89,8 @@ async def test_a_deleted_key_replaced_keeps_the_link_and_the_states(
 async def test_a_renewal_refused_for_the_old_key_is_made_at_once(
     hass: HomeAssistant, sim: Sim
 ) -> None:
-    sim.world.cloud.cert_validity = timedelta(minutes=4)
-    entry = await sim.setup()
+    entry = await _renewal_refused(sim)
     coordinator = entry.runtime_data
-    sim.world.cloud.reject_key(KEY)
-    await jump(hass, 125)  # the renewal is due and refused: the user is asked
     old = entry.data[CONF_CERTIFICATE]
     sim.world.cloud.add_key(NEW_KEY, ACCOUNT)
     assert (await _answer_reauth(hass, NEW_KEY))["reason"] == "reauth_successful"
@@ -145,11 +153,8 @@ async def test_a_key_given_as_the_entry_unloads_changes_nothing_after(
     hass: HomeAssistant, sim: Sim
 ) -> None:
     """The certificate is fetched with the new key; the entry unloads meanwhile."""
-    sim.world.cloud.cert_validity = timedelta(minutes=4)
-    entry = await sim.setup()
+    entry = await _renewal_refused(sim)
     coordinator = entry.runtime_data
-    sim.world.cloud.reject_key(KEY)
-    await jump(hass, 125)
     sim.world.cloud.add_key(NEW_KEY, ACCOUNT)
     sim.world.cloud.slow_next(5, path="getformobile")
     (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -172,9 +177,7 @@ async def test_the_same_key_valid_again_on_a_lock_out_of_range(
 ) -> None:
     """Nothing to connect to: the key is kept, and used when the lock is back."""
     await sim.setup()
-    sim.world.cloud.reject_key(KEY)
-    sim.lock.lose_trusted_time()
-    await settle(hass, 0.1)
+    await sim.key_deleted_as_the_lock_wants_time()
     await sim.out_of_range()
     sim.world.cloud.accept_key(KEY)
     assert (await _answer_reauth(hass, KEY))["reason"] == "reauth_successful"

@@ -88,9 +88,7 @@ async def test_key_rejected_when_the_lock_needs_time_starts_reauth(
 ) -> None:
     """The key was deleted in the Tedee portal: the user is asked for a new one."""
     await sim.setup()
-    sim.world.cloud.reject_key(KEY)
-    sim.lock.lose_trusted_time()
-    await settle(hass, 0.1)
+    await sim.key_deleted_as_the_lock_wants_time()
     assert hass.states.get(STATUS).state == "no_trusted_time"
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
@@ -102,9 +100,7 @@ async def test_the_same_key_accepted_again_brings_the_lock_back(
     """Reauth with the key the cloud refused, now valid again: taken in place."""
     entry = await sim.setup()
     coordinator, link = entry.runtime_data, sim.lock.connections[0]
-    sim.world.cloud.reject_key(KEY)
-    sim.lock.lose_trusted_time()
-    await settle(hass, 0.1)
+    await sim.key_deleted_as_the_lock_wants_time()
     assert hass.states.get(STATUS).state == "no_trusted_time"
     (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     result = await hass.config_entries.flow.async_configure(
