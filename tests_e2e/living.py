@@ -505,6 +505,7 @@ class LivingWithIt:
         self.record_states(LOCK)
         dialog = self.open_options()
         dialog.get_by_text("On demand", exact=True).click()
+        self.page.wait_for_timeout(400)  # the radio's animation ends, for the picture
         self.shot("options-on-demand")
         dialog.get_by_role("button", name="Submit").click()
         self.wait_state(STATUS, "idle", 60)
