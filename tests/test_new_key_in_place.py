@@ -187,3 +187,25 @@ async def test_the_same_key_valid_again_on_a_lock_out_of_range(
     sim.advertise()
     await until_state(hass, STATUS, "connected", limit=10)
     assert sim.lock.trusted_time
+
+
+async def test_a_lock_that_refused_the_expired_certificate_is_connected_at_once(
+    hass: HomeAssistant, sim: Sim
+) -> None:
+    """The key was deleted long enough for the certificate to expire.
+
+    The lock refuses the old certificate, no renewal is possible; the new key
+    renews it and the lock is connected now, not at the end of the back-off.
+    """
+    entry = await _renewal_refused(sim)
+    await jump(hass, 180)  # the 4-minute certificate has expired meanwhile
+    sim.lock.connections[0].drop("supervision timeout")
+    await jump(hass, 70)  # refused at once and again 60 s later; next in 300 s
+    assert _status(hass) == "invalid_certificate"
+    attempts = sim.lock.connect_attempts
+    old = entry.data[CONF_CERTIFICATE]
+    sim.world.cloud.add_key(NEW_KEY, ACCOUNT)
+    assert (await _answer_reauth(hass, NEW_KEY))["reason"] == "reauth_successful"
+    assert entry.data[CONF_CERTIFICATE] != old
+    assert _status(hass) == "connected"
+    assert sim.lock.connect_attempts == attempts + 1
