@@ -99,21 +99,11 @@ async def _async_entry_updated(hass: HomeAssistant, entry: TedeeConfigEntry) -> 
     """
     coordinator = entry.runtime_data
     if entry.data[CONF_PERSONAL_KEY] != coordinator.personal_key_snapshot:
-        _use_key(hass, entry)
+        coordinator.use_key(entry.data[CONF_PERSONAL_KEY])
     await coordinator.async_apply_options(entry.options)
     # What the entry says is shown: settings read-only or changeable, a door
     # sensor's or the spring's settings (entities come and go in place).
     coordinator.async_update_listeners()
-
-
-@callback
-def _use_key(hass: HomeAssistant, entry: TedeeConfigEntry) -> None:
-    """The entry's key, to its coordinator: a task the entry's unload cancels."""
-    entry.async_create_background_task(
-        hass,
-        entry.runtime_data.async_use_key(entry.data[CONF_PERSONAL_KEY]),
-        f"{DOMAIN} {entry.title} new key",
-    )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TedeeConfigEntry) -> bool:

@@ -410,9 +410,7 @@ class TedeeBluetoothConfigFlow(ConfigFlow, domain=DOMAIN):
         elif same_key:
             # The same key works again: the listener sees no new key, so say it.
             coordinator: TedeeBluetoothCoordinator = entry.runtime_data
-            entry.async_create_background_task(
-                self.hass, coordinator.async_use_key(key), f"{DOMAIN} key"
-            )
+            coordinator.use_key(key)
 
     @callback
     def _async_give_key_to_siblings(

@@ -202,6 +202,13 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
             self.update_interval = interval
             await self.async_request_refresh()  # read now, then at the new pace
 
+    @callback
+    def use_key(self, key: str) -> None:
+        """``async_use_key`` as the entry's task: the entry's unload cancels it."""
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_use_key(key), f"{DOMAIN} {self.serial} new key"
+        )
+
     async def async_use_key(self, key: str) -> None:
         """A key the cloud accepts (re-authentication, reconfigure), in place.
 
