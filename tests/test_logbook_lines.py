@@ -38,11 +38,21 @@ type Line = tuple[str, str]
 
 
 @pytest.fixture
-async def logbook(recorder_mock: Any, hass: HomeAssistant, hass_ws_client: Any) -> Any:
+async def logbook(
+    recorder_mock: Any,
+    hass: HomeAssistant,
+    hass_ws_client: Any,
+    unused_tcp_port: int,
+) -> Any:
     """The logbook's websocket, as the logbook panel and the device page use it.
 
     First in a test's arguments: the recorder starts before Home Assistant.
+    The logbook brings the frontend, which starts the HTTP server: on a free
+    port, not 8123, so that parallel runs do not take each other's.
     """
+    assert await async_setup_component(
+        hass, "http", {"http": {"server_port": unused_tcp_port}}
+    )
     assert await async_setup_component(hass, "logbook", {})
     return hass_ws_client
 
