@@ -362,8 +362,14 @@ class LivingWithIt:
         page = self.page
         page.goto(f"{self.url}/config/integrations/dashboard")
         page.get_by_role("button", name="Add integration").click()
-        page.get_by_label("Search for a brand name").fill("ESPHome")
         dialog = page.locator("dialog-add-integration")
+        # The list first, as a user sees it before typing: searching while it
+        # still loads can trip the 2026.2 dialog's list (an uncaught TypeError
+        # in its virtualizer, which the frontend reports to Home Assistant's log).
+        expect(dialog.locator("ha-integration-list-item").first).to_be_visible(
+            timeout=STEP_TIMEOUT_MS
+        )
+        page.get_by_label("Search for a brand name").fill("ESPHome")
         dialog.get_by_text("ESPHome", exact=True).first.click()
         host = page.locator("input[name=host]")
         expect(host).to_be_visible(timeout=STEP_TIMEOUT_MS)
