@@ -269,7 +269,6 @@ def _error(key: str, name: str) -> HomeAssistantError:
 
 
 @callback
-@callback
 def async_keep_setting_entities(
     entry: TedeeConfigEntry,
     settings: tuple[Setting, ...],
