@@ -327,10 +327,9 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
     @callback
     def session_changed(self) -> None:
         """Status or availability changed: repairs follow, entities are written."""
-        if self.poll_failure is not None and self.session.established:
-            # Switched to always connected while the lock was out of reach.
-            LOGGER.info("Tedee lock %s is available again", self.name)
-            self.poll_failure = None
+        if self.session.established:
+            # A poll had failed (or it was switched to always connected then).
+            self._reached_again()
         async_sync_repairs(self.hass, self.connection_status, self.name, self.serial)
         if self.connection_status is ConnectionStatus.CLOCK_SKEW:
             self._check_clock()
@@ -514,11 +513,17 @@ class TedeeBluetoothCoordinator(DataUpdateCoordinator[TedeeLockData]):
                 self.poll_failure = str(failure)
                 self.async_update_listeners()  # the data itself did not change
             return self.data
-        if self.poll_failure is not None:
-            LOGGER.info("Tedee lock %s is available again", self.name)
-            self.poll_failure = None
+        if self._reached_again():
             self.async_update_listeners()
         return self.data
+
+    def _reached_again(self) -> bool:
+        """After a failed poll, the lock was reached: said once, at INFO."""
+        if self.poll_failure is None:
+            return False
+        LOGGER.info("Tedee lock %s is available again", self.name)
+        self.poll_failure = None
+        return True
 
     async def async_lock(self, *, force: bool = False) -> None:
         """Lock (force: emergency, locks until jammed)."""
