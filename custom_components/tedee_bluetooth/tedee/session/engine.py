@@ -174,6 +174,10 @@ class TedeeSession:
         return self.config.always_connected
 
     @property
+    def _not_registered(self) -> bool:
+        return self.status is ConnectionStatus.NOT_REGISTERED
+
+    @property
     def established(self) -> bool:
         """A PTLS session is up right now."""
         return self._client is not None and self._client.established
@@ -282,10 +286,6 @@ class TedeeSession:
             self._scheduler.reset()
             self._schedule(0.0, sooner=True)
 
-    @property
-    def _not_registered(self) -> bool:
-        return self.status is ConnectionStatus.NOT_REGISTERED
-
     # -- what Bluetooth tells us -----------------------------------------------------
 
     def device_heard(self) -> None:
@@ -302,7 +302,7 @@ class TedeeSession:
             self.stopped
             or not self.always_connected
             or self.established
-            or self.status is ConnectionStatus.NOT_REGISTERED
+            or self._not_registered
         ):
             return
         if back or (not self._heard_since_drop and self._short_sessions <= 1):
@@ -502,7 +502,7 @@ class TedeeSession:
             client = self._client
             if client is not None and client.established:
                 return client
-            if self.status is ConnectionStatus.NOT_REGISTERED and not recheck:
+            if self._not_registered and not recheck:
                 raise SessionError("not_registered")
             self.phase = Phase.CONNECTING
             await self._async_closed()
@@ -720,7 +720,7 @@ class TedeeSession:
         self._spawn(self._async_attempt(), "reconnect")
 
     async def _async_attempt(self) -> None:
-        recheck = self.status is ConnectionStatus.NOT_REGISTERED
+        recheck = self._not_registered
         try:
             if recheck and not await self._registration_changed():
                 # Not added again in the Tedee app yet: look again later.
